@@ -1,0 +1,37 @@
+"""The `ledgerlink` command: the emulator today, the hub's commands as they land."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from ledgerlink.cli import emulator_cmd
+
+app = typer.Typer(help="ledgerlink: a self-hosted integration hub for Xero.",
+                  no_args_is_help=True, add_completion=False)
+app.add_typer(emulator_cmd.app, name="emulator")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    from ledgerlink import __version__
+
+    typer.echo(json.dumps({"ledgerlink": __version__}))
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Emulator port")] = 8766,
+    keep_running: Annotated[bool, typer.Option(help="Keep the emulator up after the tour")] = False,
+) -> None:
+    """Run the emulator with the demo organisation and a scripted tour through the official SDK."""
+    from ledgerlink.cli.tour import run_tour
+
+    raise typer.Exit(run_tour(port=port, keep_running=keep_running))
+
+
+if __name__ == "__main__":
+    app()

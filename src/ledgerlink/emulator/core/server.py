@@ -1,0 +1,81 @@
+"""Serving the emulator over real HTTP: in a background thread for tests, or in the foreground."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from ledgerlink.emulator.core.app import EmulatorApp, create_emulator
+from ledgerlink.emulator.core.config import EmulatorConfig
+from ledgerlink.emulator.xero.state import Emulator
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port the OS says is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningEmulator:
+    """An emulator served on loopback from a background thread."""
+
+    emulator: Emulator
+    app: EmulatorApp
+    base_url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+    loop_holder: list[asyncio.AbstractEventLoop] = field(default_factory=list)
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the accounting API."""
+        return f"{self.base_url}/api.xro/2.0"
+
+    @property
+    def token_url(self) -> str:
+        """The OAuth token endpoint."""
+        return f"{self.base_url}/connect/token"
+
+    def stop(self) -> None:
+        """Stop the server and wait for its thread."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_in_thread(config: EmulatorConfig | None = None, host: str = "127.0.0.1",
+                    port: int = 0) -> RunningEmulator:
+    """Start an emulator on a free loopback port and return once it accepts connections."""
+    config = config or EmulatorConfig()
+    port = port or free_port(host)
+    config.base_url = f"http://{host}:{port}"
+    emulator, app = create_emulator(config)
+    uv_config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
+                               access_log=False, timeout_keep_alive=30)
+    server = uvicorn.Server(uv_config)
+    thread = threading.Thread(target=server.run, name=f"emulator:{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the emulator did not start")
+        time.sleep(0.01)
+    return RunningEmulator(emulator, app, config.base_url, server, thread)
+
+
+@contextlib.contextmanager
+def running(config: EmulatorConfig | None = None) -> Iterator[RunningEmulator]:
+    """Context manager form of start_in_thread."""
+    handle = start_in_thread(config)
+    try:
+        yield handle
+    finally:
+        handle.stop()

@@ -1,0 +1,1 @@
+"""Xero's identity service and accounting API, reproduced with state and business rules."""

@@ -1,0 +1,1 @@
+"""State and rules of one organisation's accounting data, one module per resource."""
