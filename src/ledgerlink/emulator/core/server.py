@@ -7,8 +7,9 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 
@@ -52,13 +53,17 @@ class RunningEmulator:
 
 
 def start_in_thread(config: EmulatorConfig | None = None, host: str = "127.0.0.1",
-                    port: int = 0) -> RunningEmulator:
-    """Start an emulator on a free loopback port and return once it accepts connections."""
+                    port: int = 0, wrap: Callable[[Any], Any] | None = None) -> RunningEmulator:
+    """Start an emulator on a free loopback port and return once it accepts connections.
+
+    `wrap` may put ASGI middleware around the app (tests record responses this way).
+    """
     config = config or EmulatorConfig()
     port = port or free_port(host)
     config.base_url = f"http://{host}:{port}"
     emulator, app = create_emulator(config)
-    uv_config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
+    served = wrap(app) if wrap else app
+    uv_config = uvicorn.Config(served, host=host, port=port, log_level="warning", lifespan="off",
                                access_log=False, timeout_keep_alive=30)
     server = uvicorn.Server(uv_config)
     thread = threading.Thread(target=server.run, name=f"emulator:{port}", daemon=True)

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import operator
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NamedTuple, Protocol, TypeVar
+
+from ledgerlink.emulator.xero.query_values import (
+    CASE_MAPS,
+    KEYWORD_VALUES,
+    STRING_TESTS,
+    GuidLiteral,
+    as_text,
+    compare,
+    get_path,
+    lookup,
+    normalise,
+    parse_iso,
+)
 
 __all__ = [
     "Predicate",
@@ -41,159 +53,6 @@ class Predicate(Protocol):
 
     def __call__(self, record: Mapping[str, Any]) -> bool: ...
 
-
-class _Guid(str):
-    """Marks a Guid("...") literal so both sides of a comparison are normalised as GUIDs."""
-
-    __slots__ = ()
-
-
-def get_path(record: Mapping[str, Any], path: str) -> Any:
-    """Follow a dotted path (`Contact.Name`) through nested dicts; keys match case-insensitively.
-
-    Anything missing along the way yields None, which is how Xero treats absent fields (null).
-    """
-    return _lookup(record, tuple(path.split(".")))
-
-
-def _lookup(record: Mapping[str, Any], segments: tuple[str, ...]) -> Any:
-    current: Any = record
-    for segment in segments:
-        if not isinstance(current, Mapping):
-            return None
-        if segment in current:  # fast path: clients usually send the canonical casing
-            current = current[segment]
-            continue
-        folded = segment.casefold()
-        for key, value in current.items():
-            if isinstance(key, str) and key.casefold() == folded:
-                current = value
-                break
-        else:
-            return None
-    return current
-
-
-def _normalise(value: Any) -> Any:
-    """Map a record or literal value onto one type per kind so comparisons are well defined."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, float):
-        return Decimal(str(value))  # via str so 0.1 stays 0.1 rather than its binary expansion
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, dt.date):
-        # Dates compare against DateTime literals as midnight UTC, the way Xero stores them.
-        return dt.datetime.combine(value, dt.time(), dt.UTC)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, Decimal):
-        return "num"
-    if isinstance(value, dt.datetime):
-        return "time"
-    if isinstance(value, str):
-        return "str"
-    return type(value).__name__
-
-
-def _parse_iso(text: str) -> dt.datetime | None:
-    try:
-        parsed = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def _from_text(text: str, kind: str) -> Any:
-    """Read a string as `kind`; pyxero quotes numbers (`Total>"100"`), so this must be lenient."""
-    if kind == "num":
-        try:
-            return Decimal(text.strip())
-        except InvalidOperation:
-            return None
-    if kind == "time":
-        return _parse_iso(text)
-    if kind == "bool" and text.strip().casefold() in ("true", "false"):
-        return text.strip().casefold() == "true"
-    return None
-
-
-def _guid_key(value: Any) -> str:
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        return str(value).casefold()
-
-
-def _comparable(left: Any, right: Any) -> tuple[Any, Any] | None:
-    """Both values coerced to one comparable type, or None when they cannot be compared."""
-    if isinstance(left, _Guid) or isinstance(right, _Guid):
-        return _guid_key(left), _guid_key(right)
-    left, right = _normalise(left), _normalise(right)
-    left_kind, right_kind = _kind(left), _kind(right)
-    if left_kind == right_kind == "str":
-        return left.casefold(), right.casefold()  # Xero string matching is case-insensitive
-    if left_kind == "str":
-        left = _from_text(left, right_kind)
-    elif right_kind == "str":
-        right = _from_text(right, left_kind)
-    if left is None or right is None or _kind(left) != _kind(right):
-        return None
-    return left, right
-
-
-_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">": operator.gt,
-    "<": operator.lt,
-    ">=": operator.ge,
-    "<=": operator.le,
-}
-
-
-def _compare(left: Any, right: Any, op: str) -> bool:
-    if left is None or right is None:
-        # Null only equals null; ordering against null is never true (as in LINQ to Xero).
-        both = left is None and right is None
-        return both if op == "==" else (not both if op == "!=" else False)
-    pair = _comparable(left, right)
-    if pair is None:
-        return op == "!="
-    try:
-        return bool(_OPERATORS[op](*pair))
-    except (TypeError, ArithmeticError):  # e.g. ordering two dicts, or a NaN Decimal
-        return False
-
-
-def _text(value: Any) -> str:
-    """Render a value as string methods see it (Contains on a number or date still works)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-_CASE_MAPS: dict[str, Callable[[str], str]] = {
-    "tolower": str.lower,
-    "toupper": str.upper,
-    "trim": str.strip,
-}
-_STRING_TESTS: dict[str, Callable[[str, str], bool]] = {
-    "contains": lambda haystack, needle: needle in haystack,
-    "startswith": str.startswith,
-    "endswith": str.endswith,
-}
-_KEYWORD_VALUES: dict[str, Any] = {"true": True, "false": False, "null": None}
 
 
 _TOKEN_RE = re.compile(
@@ -319,7 +178,7 @@ class _Parser:
         op = self.advance().text
         op = "==" if op == "=" else op
         right = self.operand()
-        return lambda r: _compare(left(r), right(r), op)
+        return lambda r: compare(left(r), right(r), op)
 
     def operand(self) -> _Getter:
         token = self.peek()
@@ -328,9 +187,9 @@ class _Parser:
         if token.kind != "ident":
             raise self.error(f"expected a field name or value but found {_describe(token)}")
         word, after = token.text.casefold(), self.peek(1)
-        if word in _KEYWORD_VALUES:
+        if word in KEYWORD_VALUES:
             self.advance()
-            return _constant(_KEYWORD_VALUES[word])
+            return _constant(KEYWORD_VALUES[word])
         if word == "guid" and after.kind == "lp":
             return _constant(self.guid_literal())
         if word in ("datetime", "datetimeoffset") and after.kind == "lp":
@@ -347,7 +206,7 @@ class _Parser:
             return _unquote(token.text)
         if token.kind == "num":
             return Decimal(token.text)
-        parsed = _parse_iso(token.text)  # bare ISO timestamps, as pyxero writes for *DateUTC
+        parsed = parse_iso(token.text)  # bare ISO timestamps, as pyxero writes for *DateUTC
         if parsed is None:
             raise self.error(f"invalid date {token.text!r}", token)
         return parsed
@@ -365,13 +224,13 @@ class _Parser:
         self.advance()
         return args
 
-    def guid_literal(self) -> _Guid:
+    def guid_literal(self) -> GuidLiteral:
         start = self.advance()
         args = self.arguments()
         if len(args) != 1 or not isinstance(args[0][1], str):
             raise self.error("Guid() takes one quoted string", start)
         try:
-            return _Guid(uuid.UUID(args[0][1]))
+            return GuidLiteral(uuid.UUID(args[0][1]))
         except ValueError:
             raise self.error(f"invalid GUID {args[0][1]!r}", args[0][0]) from None
 
@@ -379,7 +238,7 @@ class _Parser:
         start = self.advance()
         args = self.arguments()
         if len(args) == 1 and isinstance(args[0][1], str):
-            parsed = _parse_iso(args[0][1])
+            parsed = parse_iso(args[0][1])
             if parsed is None:
                 raise self.error(f"invalid date {args[0][1]!r}", args[0][0])
             return parsed
@@ -404,9 +263,9 @@ class _Parser:
             segments.append(name.text)
         else:
             path = tuple(segments)
-            return lambda r: _lookup(r, path)
+            return lambda r: lookup(r, path)
         path = tuple(segments)
-        getter: _Getter = self.method(lambda r: _lookup(r, path), name)
+        getter: _Getter = self.method(lambda r: lookup(r, path), name)
         # Once a method has been called, everything after it must be another method call.
         while self.peek().kind == "dot":
             self.advance()
@@ -419,11 +278,11 @@ class _Parser:
     def method(self, target: _Getter, name: _Token) -> _Getter:
         key = name.text.casefold()
         args = [value for _, value in self.arguments()]
-        if key in _CASE_MAPS and not args:
-            return _case_map(target, _CASE_MAPS[key])
-        if key in _STRING_TESTS and len(args) == 1:
-            return _string_test(target, _STRING_TESTS[key], _text(args[0]).casefold())
-        if key in _CASE_MAPS or key in _STRING_TESTS:
+        if key in CASE_MAPS and not args:
+            return _case_map(target, CASE_MAPS[key])
+        if key in STRING_TESTS and len(args) == 1:
+            return _string_test(target, STRING_TESTS[key], as_text(args[0]).casefold())
+        if key in CASE_MAPS or key in STRING_TESTS:
             raise self.error(f"wrong number of arguments to {name.text}()", name)
         raise self.error(f"unknown method {name.text!r}", name)
 
@@ -439,7 +298,7 @@ def _constant(value: Any) -> _Getter:
 def _case_map(target: _Getter, convert: Callable[[str], str]) -> _Getter:
     def apply(record: Mapping[str, Any]) -> Any:
         value = target(record)
-        return None if value is None else convert(_text(value))
+        return None if value is None else convert(as_text(value))
 
     return apply
 
@@ -447,7 +306,7 @@ def _case_map(target: _Getter, convert: Callable[[str], str]) -> _Getter:
 def _string_test(target: _Getter, test: Callable[[str, str], bool], needle: str) -> _Getter:
     def apply(record: Mapping[str, Any]) -> bool:
         value = target(record)
-        return value is not None and test(_text(value).casefold(), needle)
+        return value is not None and test(as_text(value).casefold(), needle)
 
     return apply
 
@@ -485,7 +344,7 @@ def parse_order(order: str) -> list[tuple[str, bool]]:
 
 def _sort_key(value: Any) -> tuple[int, Any]:
     """Rank by kind first so mixed types never compare directly (None first, strings late)."""
-    value = _normalise(value)
+    value = normalise(value)
     if value is None:
         return (0, 0)
     if isinstance(value, bool):
@@ -496,12 +355,12 @@ def _sort_key(value: Any) -> tuple[int, Any]:
         return (3, value)
     if isinstance(value, str):
         return (4, value.casefold())
-    return (5, _text(value))
+    return (5, as_text(value))
 
 
 def _key_for(path: str) -> Callable[[Mapping[str, Any]], tuple[int, Any]]:
     segments = tuple(path.split("."))
-    return lambda record: _sort_key(_lookup(record, segments))
+    return lambda record: _sort_key(lookup(record, segments))
 
 
 def sort_records(records: Sequence[_R], order: Sequence[tuple[str, bool]]) -> list[_R]:

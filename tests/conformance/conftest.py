@@ -1,0 +1,46 @@
+"""Fixtures for driving real Xero clients against an emulator served on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ledgerlink.emulator.core.config import EmulatorConfig
+from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
+from tests.conformance.spec import Recorder, validate_all
+
+
+@pytest.fixture(scope="module")
+def recorder() -> Recorder:
+    """Every response of the module's emulator, validated against the spec at the end."""
+    return Recorder()
+
+
+@pytest.fixture(scope="module")
+def emulator(recorder: Recorder) -> Iterator[RunningEmulator]:
+    """A demo-seeded emulator on a free loopback port, with response recording."""
+    handle = start_in_thread(EmulatorConfig(seed="demo", auto_consent=False),
+                             wrap=recorder.wrap)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def responses_follow_the_spec(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a module's tests, every JSON body the emulator sent must fit the spec."""
+    yield
+    if "emulator" not in request.fixturenames:
+        return
+    rec: Recorder = request.getfixturevalue("recorder")
+    checked, problems = validate_all(rec.responses)
+    assert not problems, f"{len(problems)} schema violations:\n" + "\n".join(problems[:40])
+    request.node.add_report_section("teardown", "schema", f"{checked} JSON bodies validated")
+
+
+def info(emulator: RunningEmulator) -> dict[str, Any]:
+    """The seeded app and organisation."""
+    return emulator.emulator.info()
