@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 $(TAP_STAMP):
 	$(PYTHON) -m venv $(TAP_VENV)
 	$(TAP_VENV)/bin/pip install --quiet --upgrade pip
-	$(TAP_VENV)/bin/pip install --quiet 'tap-xero==2.6.0'
+	# tap-xero imports six without declaring it.
+	$(TAP_VENV)/bin/pip install --quiet 'tap-xero==2.6.0' six
 	touch $(TAP_STAMP)
 
 demo: $(STAMP)
@@ -40,7 +41,8 @@ emulator: $(STAMP)
 	$(VENV)/bin/ledgerlink emulator serve
 
 coverage-doc: $(STAMP)
-	$(PY) scripts/emulator_coverage.py > docs/emulator-coverage.md
+	$(PY) scripts/emulator_coverage.py > docs/emulator-coverage.md.tmp
+	mv docs/emulator-coverage.md.tmp docs/emulator-coverage.md
 
 clean:
 	rm -rf $(VENV) $(TAP_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -44,7 +44,7 @@ class ConnectionAborted(Exception):
 def render_error(exc: XeroError, extra_headers: dict[str, str] | None = None) -> Response:
     """A XeroError as its wire response."""
     body = exc.body()
-    content = json.dumps(body) if not isinstance(body, str) else body
+    content = json.dumps(body, separators=(",", ":")) if not isinstance(body, str) else body
     headers = {**exc.headers(), **(extra_headers or {})}
     return Response(content, status_code=exc.status, headers=headers,
                     media_type=exc.content_type.split(";")[0])

@@ -35,6 +35,22 @@ def _org_summary(org: Any) -> dict[str, Any]:
             "accounts": len(org.accounts), "items": len(org.items)}
 
 
+def _move_clock(emu: Emulator, data: dict[str, Any]) -> None:
+    """Apply `set`, `advance_seconds` and `advance_days`, refusing what is not a time."""
+    try:
+        when = wire.parse_datetime(data["set"]) if "set" in data else None
+        seconds = float(data.get("advance_seconds", 0)) + \
+            float(data.get("advance_days", 0)) * 86400
+    except (TypeError, ValueError):
+        raise BadRequest("set must be a date or timestamp; advance_seconds and advance_days "
+                         "must be numbers", None) from None
+    if "set" in data and when is None:
+        raise BadRequest("set must be a date or timestamp", None)
+    if when is not None:
+        emu.clock.set(when)
+    emu.clock.advance(seconds)
+
+
 def control_router(emu: Emulator) -> Router:
     """Routes that drive the emulator from tests, the demo and the CLI."""
     router = Router()
@@ -104,15 +120,7 @@ def control_router(emu: Emulator) -> Router:
     async def clock(request: Request, params: dict[str, str]) -> Response:
         if request.method == "POST":
             data = await _json(request)
-            if "set" in data:
-                when = wire.parse_datetime(data["set"])
-                if when is None:
-                    raise BadRequest("set must be a date or timestamp", None)
-                emu.clock.set(when)
-            if "advance_seconds" in data:
-                emu.clock.advance(float(data["advance_seconds"]))
-            if "advance_days" in data:
-                emu.clock.advance(float(data["advance_days"]) * 86400)
+            _move_clock(emu, data)
             if data.get("reset"):
                 emu.clock.reset()
         return JSONResponse({"now": emu.clock.now().isoformat()})

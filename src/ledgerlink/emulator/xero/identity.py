@@ -354,6 +354,10 @@ class IdentityService:
             })
         return rows
 
+    def connected_apps(self, tenant_id: str) -> set[str]:
+        """Client ids of the apps connected to an organisation (webhooks go only to those)."""
+        return {c.client_id for c in self._connections.by_id.values() if c.tenant_id == tenant_id}
+
     def disconnect(self, grant: AccessGrant, connection_id: str) -> bool:
         """DELETE /Connections/{id}; False when the token's user has no such connection."""
         return self._connections.remove(connection_id, grant.app.client_id, grant.user_id)

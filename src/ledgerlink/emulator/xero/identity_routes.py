@@ -49,7 +49,9 @@ def _first_values(items: Iterable[tuple[str, Any]]) -> dict[str, str]:
 
 
 def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(payload), status_code=status, headers=headers,
+    # Compact, as identity.xero.com answers: xero-python matches the exact error text.
+    body = json.dumps(payload, separators=(",", ":"))
+    return Response(body, status_code=status, headers=headers,
                     media_type="application/json")
 
 
@@ -137,7 +139,7 @@ class IdentityRoutes:
 def render_error(exc: XeroError) -> Response:
     """A XeroError (or OAuthError) as its wire response."""
     body = exc.body()
-    content = body if isinstance(body, str) else json.dumps(body)
+    content = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
     return Response(content, status_code=exc.status, headers=exc.headers(),
                     media_type=exc.content_type.split(";")[0])
 

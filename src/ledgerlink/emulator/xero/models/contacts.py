@@ -127,7 +127,8 @@ def create_contact(org: Org, element: Record) -> Record:
     if not find_key(element, "Name"):
         raise ElementError("The contact name must be specified.")
     contact: Record = {"ContactID": org.new_id(), "ContactStatus": "ACTIVE", "Addresses": [],
-                       "Phones": [], "ContactPersons": [], "IsSupplier": False,
+                       "Phones": [], "ContactPersons": [], "ContactGroups": [],
+                       "IsSupplier": False,
                        "IsCustomer": False, "HasAttachments": False,
                        "HasValidationErrors": False}
     _apply(org, contact, element)

@@ -34,7 +34,10 @@ def modified_since(call: Call, records: Iterable[Record]) -> list[Record]:
         raise BadRequest(f"If-Modified-Since '{raw}' is not a date Xero understands") from None
     if since is None:
         return items
-    return [r for r in items if r.get("UpdatedDateUTC") and r["UpdatedDateUTC"] > since]
+    # Compare at the wire's millisecond precision: a client that sends back the newest
+    # UpdatedDateUTC it saw must not get that record again.
+    floor = wire.ms_of(since)
+    return [r for r in items if r.get("UpdatedDateUTC") and wire.ms_of(r["UpdatedDateUTC"]) > floor]
 
 
 def where_order(call: Call, records: list[Record], default_order: str | None = None
