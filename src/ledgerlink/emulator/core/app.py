@@ -44,7 +44,8 @@ class ConnectionAborted(Exception):
 def render_error(exc: XeroError, extra_headers: dict[str, str] | None = None) -> Response:
     """A XeroError as its wire response."""
     body = exc.body()
-    content = json.dumps(body, separators=(",", ":")) if not isinstance(body, str) else body
+    content = body if isinstance(body, str) else \
+        json.dumps(body, separators=(",", ":"), default=wire.to_wire)
     headers = {**exc.headers(), **(extra_headers or {})}
     return Response(content, status_code=exc.status, headers=headers,
                     media_type=exc.content_type.split(";")[0])
@@ -100,7 +101,7 @@ class EmulatorApp:
         except NoRoute:
             return render_error(NotFound())
         except WrongMethod as exc:
-            return render_error(MethodNotAllowed(f"Allowed: {exc}"))
+            return _not_allowed(exc)
         except XeroError as exc:
             return render_error(exc)
 
@@ -112,7 +113,7 @@ class EmulatorApp:
         except NoRoute:
             return render_error(NotFound())
         except WrongMethod as exc:
-            return render_error(MethodNotAllowed(f"Allowed: {exc}"))
+            return _not_allowed(exc)
         try:
             grant = emu.identity.authenticate(request.headers.get("authorization"))
             org = self._tenant(request, grant)
@@ -187,6 +188,11 @@ class EmulatorApp:
         if tenant_id is None or tenant_id not in grant.tenant_ids or tenant_id not in emu.orgs:
             raise Forbidden("AuthenticationUnsuccessful")
         return emu.orgs[tenant_id]
+
+
+def _not_allowed(exc: WrongMethod) -> Response:
+    allowed = ", ".join(exc.allowed)
+    return render_error(MethodNotAllowed(f"Allowed: {allowed}"), {"Allow": allowed})
 
 
 async def _invoke(call: Call, handler: Any) -> StoredResponse:

@@ -91,6 +91,8 @@ def control_router(emu: Emulator) -> Router:
             raise BadRequest("redirect_uris must be a list", None)
         app = emu.register_app(name=str(data.get("name") or "app"), redirect_uris=uris,
                                webhook_url=data.get("webhook_url"), custom_org_id=custom)
+        if app.webhook_url:
+            app.webhook_status = "PENDING_ITR"  # Xero delivers nothing before intent-to-receive
         return JSONResponse(app.public(), status_code=201)
 
     async def update_app(request: Request, params: dict[str, str]) -> Response:

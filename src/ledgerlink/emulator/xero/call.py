@@ -62,8 +62,10 @@ class Call:
             value = int(raw)
         except ValueError:
             raise BadRequest(f"Parameter {name} must be an integer") from None
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise BadRequest(f"Parameter {name} must be between {low} and {high}")
+        if low is not None and value < low:
+            raise BadRequest(f"Parameter {name} must be {low} or more")
+        if high is not None and value > high:
+            raise BadRequest(f"Parameter {name} must be {high} or less")
         return value
 
     @property

@@ -209,9 +209,38 @@ def with_status(record: Record, status: str) -> Record:
     return out
 
 
+NUMBER_FIELDS = frozenset({
+    "Quantity", "UnitAmount", "LineAmount", "TaxAmount", "DiscountRate", "DiscountAmount",
+    "Amount", "BankAmount", "CurrencyRate", "SubTotal", "TotalTax", "Total", "AmountDue",
+    "AmountPaid", "AmountCredited", "RemainingCredit", "Rate", "UnitPrice"})
+BOOL_FIELDS = frozenset({
+    "IsSold", "IsPurchased", "SentToContact", "IsReconciled", "IsCompound", "IsNonRecoverable",
+    "EnablePaymentsToAccount", "ShowInExpenseClaims", "ApprovedForSending", "SendCopy",
+    "MarkAsSent", "IncludePDF", "IsSupplier", "IsCustomer", "HasAttachments"})
+
+
+def _echo_value(key: str, value: Any) -> Any:
+    """Echoed input in the types the schema declares (XML and loose JSON send strings)."""
+    if isinstance(value, dict):
+        return {k: _echo_value(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_echo_value(key, v) for v in value]
+    if isinstance(value, str) and key in NUMBER_FIELDS:
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return None
+    if isinstance(value, str) and key in BOOL_FIELDS:
+        try:
+            return wire.parse_bool(value)
+        except ValueError:
+            return None
+    return value
+
+
 def error_element(element: Record, messages: list[str]) -> Record:
     """A submitted element echoed back with its validation errors."""
-    out = {k: v for k, v in element.items() if k != "ValidationErrors"}
+    out = {k: _echo_value(k, v) for k, v in element.items() if k != "ValidationErrors"}
     out["StatusAttributeString"] = "ERROR"
     out["HasErrors"] = True
     out["HasValidationErrors"] = True
