@@ -1,0 +1,1 @@
+"""Provider-agnostic HTTP machinery: token refresh, retries, the shared rate budget, idempotency."""

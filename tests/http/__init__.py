@@ -1,0 +1,1 @@
+"""Tests of the provider-agnostic HTTP layer (ledgerlink.http)."""
