@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(VENV)/bin/ledgerlink demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests scripts bench
+	$(VENV)/bin/ruff check src tests scripts $(wildcard bench)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
