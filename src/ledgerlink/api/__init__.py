@@ -1,0 +1,1 @@
+"""The REST API: the app factory, shared dependencies and the error handlers."""

@@ -1,0 +1,58 @@
+"""create_app(): the hub's FastAPI application with its routers and error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from ledgerlink import __version__
+from ledgerlink.api import errors
+from ledgerlink.config import Settings, get_settings
+from ledgerlink.hub import Hub
+
+DESCRIPTION = """
+ledgerlink's REST API: list your integrations, query them read-only, run actions on them
+(create a Xero invoice from a deal and email it), keep connection configuration, partner
+functions and automations, and manage the CRM records the actions read.
+
+Authenticate with an API key: `Authorization: Bearer llk_…` (create one with
+`ledgerlink keys create --name NAME --scopes integrations:read,integrations:write`).
+Errors are JSON: `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+
+Secrets are never returned: client secrets and tokens are masked to their last 4 characters.
+"""
+
+public = APIRouter(tags=["health"])
+
+
+@public.get("/health", summary="Liveness check", response_model=dict[str, str])
+async def health() -> dict[str, str]:
+    """Always answers while the process runs (no authentication)."""
+    return {"status": "ok", "version": __version__}
+
+
+def create_app(settings: Settings | None = None, hub: Hub | None = None) -> FastAPI:
+    """Build the API; tests pass their own settings or hub."""
+    from ledgerlink.automations.endpoints import router as automations
+    from ledgerlink.connections.endpoints import router as connections
+    from ledgerlink.crm.endpoints import router as crm
+    from ledgerlink.integrations.endpoints import router as integrations
+
+    the_hub = hub or Hub.from_settings(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if hub is None:  # a hub passed in belongs to the caller
+            await the_hub.close()
+
+    app = FastAPI(title="ledgerlink", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.hub = the_hub
+    errors.install(app)
+    app.include_router(public)
+    for router in (integrations, connections, automations, crm):
+        app.include_router(router)
+    return app

@@ -1,0 +1,77 @@
+"""API key lifecycle: create (the secret is shown once), verify, list, revoke."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.auth import repository
+from ledgerlink.auth.scopes import Scope, expand
+from ledgerlink.db.base import utcnow
+from ledgerlink.db.crypto import hash_api_key
+from ledgerlink.db.models.auth import ApiKey
+from ledgerlink.errors import InputError
+
+KEY_PREFIX = "llk_"
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    """A new key: `secret` exists only here, never in storage."""
+
+    key: ApiKey
+    secret: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, name and effective scopes."""
+
+    key_id: str
+    name: str
+    scopes: frozenset[Scope]
+
+
+async def create_key(session: AsyncSession, name: str, scopes: set[Scope],
+                     pepper: str) -> CreatedKey:
+    """Make a key with these scopes; the plaintext is returned once."""
+    if not name.strip():
+        raise InputError("A key needs a name", field="name")
+    if not scopes:
+        raise InputError("A key needs at least one scope", field="scopes")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(name=name.strip(), prefix=secret[:12], key_hash=hash_api_key(secret, pepper),
+                 scopes=sorted(s.value for s in scopes))
+    await repository.add(session, key)
+    return CreatedKey(key, secret)
+
+
+async def authenticate(session: AsyncSession, secret: str, pepper: str,
+                       now: datetime | None = None) -> Principal | None:
+    """The principal behind a presented key, or None when it is unknown or revoked."""
+    key = await repository.by_hash(session, hash_api_key(secret, pepper))
+    if key is None or key.revoked_at is not None:
+        return None
+    now = now or utcnow()
+    # Record use at most once a minute: a write on every request would cost every request.
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        key.last_used_at = now
+    return Principal(key.id, key.name, frozenset(expand({Scope(s) for s in key.scopes})))
+
+
+async def list_keys(session: AsyncSession) -> list[ApiKey]:
+    """Every key (hashes stay server-side)."""
+    return await repository.all_keys(session)
+
+
+async def revoke_key(session: AsyncSession, key_id: str) -> ApiKey:
+    """Revoke a key by id; revoking twice is harmless."""
+    key = await repository.by_id(session, key_id)
+    if key is None:
+        raise InputError(f"No API key has id {key_id}", field="key_id")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    return key

@@ -1,0 +1,59 @@
+"""ledgerlink's settings: one Settings object, read from LEDGERLINK_* variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a deployment configures; secrets are SecretStr so they never print."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGERLINK_", env_file=".env",
+                                      env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".data"), description="Where the SQLite file lives")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite default")
+    secret_keys: SecretStr | None = Field(
+        default=None, description="Comma-separated Fernet keys; the first encrypts, all decrypt")
+    api_key_pepper: SecretStr = Field(default=SecretStr("ledgerlink-api-key"),
+                                      description="Mixed into API key hashes")
+    public_url: str = Field(default="http://127.0.0.1:8765", description="Base URL of this hub")
+    redis_url: str | None = Field(default=None, description="Shared rate budget at scale")
+    # The Xero app this hub connects with (the emulator's demo app in the demo).
+    xero_client_id: str | None = None
+    xero_client_secret: SecretStr | None = None
+    xero_api_url: str = "https://api.xero.com/api.xro/2.0"
+    xero_identity_url: str | None = Field(
+        default=None, description="One base URL for authorize/token/connections (the emulator)")
+    xero_scopes: str = ("openid profile email offline_access accounting.transactions "
+                        "accounting.contacts accounting.settings accounting.reports.read "
+                        "accounting.attachments")
+    xero_webhook_key: SecretStr | None = None
+    # Outgoing mail for branded invoice emails (Postmark's SMTP works the same way).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'ledgerlink.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own Settings instead)."""
+    return Settings()

@@ -1,0 +1,115 @@
+"""Fixtures for the hub: a database on SQLite and on PostgreSQL, the app, API keys."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from ledgerlink.api.app import create_app
+from ledgerlink.auth import service as auth_service
+from ledgerlink.auth.scopes import Scope
+from ledgerlink.config import Settings
+from ledgerlink.db.base import Base
+from ledgerlink.db.crypto import SecretBox
+from ledgerlink.db.engine import Database
+from ledgerlink.hub import Hub
+
+POSTGRES_URL = os.environ.get("LEDGERLINK_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+KeyMaker = Callable[..., Awaitable[str]]
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        import psycopg
+
+        url = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(url, connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure means: skip, with the reason
+        return f"PostgreSQL at {POSTGRES_URL} is not reachable ({exc.__class__.__name__})"
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test session."""
+    reason = _postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    import psycopg
+
+    admin = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    name = f"ll_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each storage and API test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'ledgerlink.db'}"
+    url: str = request.getfixturevalue("postgres_database")
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings of a test hub: its own database and a fresh encryption key."""
+    return Settings(data_dir=tmp_path, database_url=database_url,
+                    secret_keys=SecretStr(SecretBox.generate_key()),
+                    api_key_pepper=SecretStr("test-pepper"))
+
+
+@pytest.fixture
+async def hub(settings: Settings) -> AsyncIterator[Hub]:
+    """A hub with an empty schema (tables dropped and created for each test)."""
+    import ledgerlink.db.models  # noqa: F401  (registers every table)
+
+    the_hub = Hub.from_settings(settings, Database(settings.resolved_database_url()))
+    async with the_hub.db.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+        await conn.run_sync(Base.metadata.create_all)
+    try:
+        yield the_hub
+    finally:
+        await the_hub.close()
+
+
+@pytest.fixture
+async def client(hub: Hub) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the hub's API (in-process ASGI transport)."""
+    app = create_app(hub=hub)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        yield http
+
+
+@pytest.fixture
+def make_key(hub: Hub) -> KeyMaker:
+    """Create an API key with the given scopes and return its secret."""
+
+    async def make(*scopes: Scope | str, name: str = "test key") -> str:
+        async with hub.db.session() as session:
+            created = await auth_service.create_key(
+                session, name, {Scope(s) for s in scopes}, hub.pepper)
+        return created.secret
+
+    return make
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The Authorization header for a key."""
+    return {"Authorization": f"Bearer {secret}"}
