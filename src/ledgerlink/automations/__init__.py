@@ -1,0 +1,1 @@
+"""The automations domain: endpoints, service, repository and schemas."""

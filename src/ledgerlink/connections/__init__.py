@@ -1,0 +1,1 @@
+"""The connections domain: endpoints, service, repository and schemas."""

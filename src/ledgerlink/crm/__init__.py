@@ -1,0 +1,1 @@
+"""The crm domain: endpoints, service, repository and schemas."""

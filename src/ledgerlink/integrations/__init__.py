@@ -1,0 +1,1 @@
+"""The integrations domain: endpoints, service, repository and schemas."""
