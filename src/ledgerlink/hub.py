@@ -33,7 +33,6 @@ class Hub:
 
     async def close(self) -> None:
         """Release the database and any provider clients."""
-        closer = self.extras.get("close")
-        if callable(closer):
+        for closer in self.extras.get("closers", []):
             await closer()
         await self.db.dispose()

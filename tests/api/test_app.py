@@ -25,3 +25,12 @@ async def test_unknown_route_is_a_json_404(client: httpx.AsyncClient, make_key: 
     response = await client.get("/api/v1/nowhere", headers=bearer(secret))
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_405_lists_every_method_of_the_path(client: httpx.AsyncClient,
+                                                  make_key: KeyMaker) -> None:
+    secret = await make_key(Scope.INTEGRATIONS_READ)
+    response = await client.delete("/api/v1/integrations", headers=bearer(secret))
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in response.headers["allow"]

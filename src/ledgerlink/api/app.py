@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     from ledgerlink.automations.endpoints import router as automations
     from ledgerlink.connections.endpoints import router as connections
     from ledgerlink.crm.endpoints import router as crm
+    from ledgerlink.integrations.actions_endpoints import router as actions
     from ledgerlink.integrations.endpoints import router as integrations
 
     the_hub = hub or Hub.from_settings(settings or get_settings())
@@ -53,6 +54,6 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     app.state.hub = the_hub
     errors.install(app)
     app.include_router(public)
-    for router in (integrations, connections, automations, crm):
+    for router in (integrations, actions, connections, automations, crm):
         app.include_router(router)
     return app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,7 +13,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledgerlink.api.deps import MissingScope, Unauthenticated
-from ledgerlink.errors import LedgerlinkError
+from ledgerlink.errors import (
+    AuthError,
+    ForbiddenError,
+    LedgerlinkError,
+    NeedsReauthError,
+    RateLimitedError,
+    ValidationError,
+)
 
 log = logging.getLogger("ledgerlink.api")
 
@@ -42,12 +51,28 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
                         status_code=422)
 
 
+def _status(exc: LedgerlinkError) -> int:
+    """Xero's 401/403 must not look like our own API-key failures to the caller."""
+    if isinstance(exc, NeedsReauthError):
+        return 409
+    if isinstance(exc, AuthError | ForbiddenError):
+        return 502
+    if isinstance(exc, ValidationError):
+        return 422
+    return exc.status
+
+
 async def _ledgerlink(request: Request, exc: LedgerlinkError) -> JSONResponse:
-    if exc.status >= 500:
+    status = _status(exc)
+    if status >= 500:
         log.warning("request failed: %s %s -> %s (%s)", request.method, request.url.path,
                     exc.code, exc.message)
+    headers = None
+    if isinstance(exc, RateLimitedError) and exc.retry_at is not None:
+        wait = max(1, int((exc.retry_at - datetime.now(UTC)).total_seconds()) + 1)
+        headers = {"Retry-After": str(wait)}
     return JSONResponse(error_body(exc.code, exc.message, exc.field, exc.details or None),
-                        status_code=exc.status)
+                        status_code=status, headers=headers)
 
 
 async def _unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
@@ -64,10 +89,30 @@ async def _missing_scope(request: Request, exc: MissingScope) -> JSONResponse:
                         status_code=403)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the API serves at this path (Starlette names only the first route's)."""
+    patterns: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allow_patterns", None)
+    if patterns is None:
+        patterns = []
+        for path, item in request.app.openapi().get("paths", {}).items():
+            regex = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "/?$")
+            patterns.append((regex, {m.upper() for m in item if m.isalpha()}))
+        request.app.state.allow_patterns = patterns
+    methods: set[str] = set()
+    for regex, verbs in patterns:
+        if regex.match(request.url.path):
+            methods |= verbs
+    return ", ".join(sorted(methods))
+
+
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
     return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+                        headers=headers or None)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

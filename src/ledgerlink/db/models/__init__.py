@@ -1,5 +1,7 @@
 """Every table, imported here so metadata (and migrations) see them all."""
 
+import ledgerlink.db.models.automations  # noqa: F401  (partner functions, automations)
+from ledgerlink.db.models import crm  # noqa: F401  (the CRM tables)
 from ledgerlink.db.models.auth import ApiKey
 from ledgerlink.db.models.integrations import (
     ActionRun,

@@ -1,0 +1,59 @@
+"""What every CRM route shares: paging parameters and the documented error responses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict
+
+from ledgerlink.crm.types import Pagination
+
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1-200)")]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1,
+                               description="How many matching records to skip")]
+_NO_NUL = r"^[^\x00]*$"
+Search = Annotated[str | None, Query(max_length=200, pattern=_NO_NUL,
+                                     description="Case-insensitive substring match")]
+Filter = Annotated[str | None, Query(max_length=255, pattern=_NO_NUL,
+                                     description="Exact match")]
+
+
+def pagination(total: int, limit: int, offset: int) -> Pagination:
+    """The pagination object of a list answer."""
+    return Pagination(total=total, limit=limit, offset=offset)
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a machine-readable code, a message, and the offending field."""
+
+    code: str
+    message: str
+    field: str | None = None
+    details: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error answer."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"error": {"code": "invalid_input", "message": "customer_id: no customer with id "
+                   "0f8e3c52-8d0c-4c39-9a39-7f3f0a0c1d11", "field": "customer_id"}}]})
+
+    error: ErrorDetail
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("The body is not valid JSON"),
+    401: _error("No valid API key"),
+    403: _error("The key lacks the scope this route needs"),
+    422: _error("Invalid input; `error.field` names the field"),
+}
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERRORS, 404: _error("No record with this id")}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **READ_ERRORS, 409: _error("A concurrent change conflicted; retry")}

@@ -1,0 +1,146 @@
+"""Field types shared by the CRM schemas: money, quantities, emails, colours, templates, pages.
+
+Money is a Decimal inside ledgerlink and a string with exactly 2 decimal places on the wire
+("1250.00"); input accepts a JSON number or a string, refusing more than 2 decimal places.
+Quantities accept up to 4 decimal places and are returned as plain decimal strings ("1.5").
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
+
+
+def money_text(value: Decimal) -> str:
+    """Money on the wire: exactly 2 decimal places."""
+    return f"{value.quantize(Decimal('0.01')):f}"
+
+
+def quantity_text(value: Decimal) -> str:
+    """A quantity on the wire: no exponent, no trailing zeros ("2", "1.5")."""
+    text = f"{value.normalize():f}"
+    return text if text != "-0" else "0"
+
+
+_EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+def _check_email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("not a valid email address (expected name@example.com)")
+    return value
+
+
+def _check_url(value: str) -> str:
+    TypeAdapter(HttpUrl).validate_python(value)
+    return value
+
+
+_TEMPLATES = SandboxedEnvironment(autoescape=True)
+
+
+def _check_template(value: str) -> str:
+    try:
+        _TEMPLATES.parse(value)
+    except TemplateSyntaxError as exc:
+        raise ValueError(f"template syntax error on line {exc.lineno}: {exc.message}") from None
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    Field(max_digits=15, decimal_places=2, allow_inf_nan=False,
+          json_schema_extra={"examples": ["1250.00"]}),
+    PlainSerializer(money_text, return_type=str, when_used="json"),
+]
+NonNegativeMoney = Annotated[Money, Field(ge=0)]
+# Computed amounts (line amounts, deal values) may exceed what a single input may hold.
+MoneyOut = Annotated[Decimal, Field(json_schema_extra={"examples": ["1250.00"]}),
+                     PlainSerializer(money_text, return_type=str, when_used="json")]
+Quantity = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=15, decimal_places=4, allow_inf_nan=False,
+          json_schema_extra={"examples": ["1.5"]}),
+    PlainSerializer(quantity_text, return_type=str, when_used="json"),
+]
+Percent = Annotated[
+    Decimal,
+    Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False,
+          json_schema_extra={"examples": ["10.00"]}),
+    PlainSerializer(money_text, return_type=str, when_used="json"),
+]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+    AfterValidator(_check_email),
+    Field(json_schema_extra={"format": "email"}),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Text255 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
+Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
+                                            pattern=r"^[A-Za-z]{3}$")]
+HexColor = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^#[0-9A-Fa-f]{6}$")]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048),
+                AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
+Template = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_check_template)]
+
+
+class Input(BaseModel):
+    """Base of request bodies: no text may hold a NUL character (PostgreSQL cannot store it)."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("may not contain NUL characters")
+        return value
+
+
+def reject_null(*fields: str) -> Any:
+    """A validator for PATCH bodies: these fields may be omitted but not set to null."""
+
+    def check(cls: type[BaseModel], value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+    return field_validator(*fields)(check)
+
+
+class Pagination(BaseModel):
+    """Where a page sits: `total` records match, this page starts at `offset`."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"total": 42, "limit": 20, "offset": 20}]})
+
+    total: int = Field(description="How many records match the filters")
+    limit: int = Field(description="The page size asked for")
+    offset: int = Field(description="How many matching records precede this page")
+
+
+USAGE_BASED = "Usage-Based"
+
+
+def is_usage_based(category: str | None) -> bool:
+    """Whether a product category is "Usage-Based" (spelling of case, space and hyphen aside)."""
+    if not category:
+        return False
+    return re.sub(r"[^a-z]", "", category.casefold()) == "usagebased"

@@ -1,0 +1,108 @@
+"""Integrations: listing, connecting organisations after consent, and read-only queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.db.base import utcnow
+from ledgerlink.db.models.integrations import Integration, ProviderGrant
+from ledgerlink.errors import ConflictError, InputError, NotFoundError
+from ledgerlink.http.auth import ConnectionKind, TokenSet
+from ledgerlink.hub import Hub
+from ledgerlink.integrations import repository
+from ledgerlink.providers.xero.oauth import XeroConnection
+
+
+async def list_integrations(session: AsyncSession) -> list[Integration]:
+    """Every integration."""
+    return await repository.list_integrations(session)
+
+
+async def get_integration(session: AsyncSession, integration_id: str) -> Integration:
+    """One integration, or a 404 naming the id."""
+    integration = await repository.get_integration(session, integration_id)
+    if integration is None:
+        raise NotFoundError(f"No integration has id {integration_id}", field="id")
+    return integration
+
+
+def require_usable(integration: Integration, what: str) -> None:
+    """Queries and actions need an active integration; anything else is a clear 409."""
+    if integration.status == "active":
+        return
+    hints = {"needs_reauth": "Xero refused its stored refresh token: reconnect it in the "
+                             "ledgerlink console (its configuration and data are kept).",
+             "disconnected": "It was disconnected; connect the organisation again.",
+             "error": "It is in an error state: " + (integration.status_reason or "see logs.")}
+    raise ConflictError(f"Integration {integration.id} is {integration.status}, so {what} "
+                        f"cannot run. {hints.get(integration.status, '')}".strip(),
+                        details={"status": integration.status})
+
+
+async def connect_xero(session: AsyncSession, hub: Hub, tokens: TokenSet,
+                       connections: list[XeroConnection], *, kind: ConnectionKind,
+                       client_id: str | None = None, client_secret: str | None = None,
+                       auth_event_id: str | None = None) -> list[Integration]:
+    """Store a consent's tokens and make (or revive) one integration per organisation."""
+    if not connections:
+        raise InputError("The consent connected no organisation", field="connections")
+    grant = await repository.add_grant(session, ProviderGrant(
+        platform="xero", kind=kind.value, status="active",
+        client_id=client_id or hub.settings.xero_client_id,
+        client_secret_enc=hub.box.encrypt(client_secret),
+        access_token_enc=hub.box.encrypt(tokens.access_token),
+        refresh_token_enc=hub.box.encrypt(tokens.refresh_token),
+        token_type=tokens.token_type, expires_at=tokens.expires_at,
+        refreshed_at=tokens.refreshed_at, scopes=list(tokens.scopes),
+        auth_event_id=auth_event_id))
+    out = []
+    for conn in connections:
+        integration = await repository.by_tenant(session, "xero", conn.tenant_id)
+        if integration is None:
+            integration = await repository.add_integration(session, Integration(
+                platform="xero", name=conn.tenant_name or conn.tenant_id, status="active",
+                grant_id=grant.id, tenant_id=conn.tenant_id, tenant_name=conn.tenant_name,
+                tenant_type=conn.tenant_type, connection_kind=kind.value,
+                connected_at=utcnow()))
+        else:  # reconnecting keeps the integration's id, configuration and history
+            integration.grant_id = grant.id
+            integration.status, integration.status_reason = "active", None
+            integration.tenant_name = conn.tenant_name or integration.tenant_name
+            integration.connection_kind = kind.value
+            integration.connected_at, integration.disconnected_at = utcnow(), None
+        out.append(integration)
+    await session.flush()
+    return out
+
+
+async def run_query(session: AsyncSession, hub: Hub, integration_id: str, query_type: str,
+                    params: dict[str, Any]) -> Any:
+    """Validate and run a read-only query on an integration."""
+    from ledgerlink.integrations.xero_access import client_for
+    from ledgerlink.providers.xero import aging, reports  # noqa: F401  (register their queries)
+    from ledgerlink.providers.xero.queries import QUERIES
+    from ledgerlink.providers.xero.queries import run_query as provider_query
+
+    integration = await get_integration(session, integration_id)
+    if query_type not in QUERIES:
+        allowed = ", ".join(sorted(QUERIES))
+        raise InputError(f"Unknown query_type '{query_type}'. Allowed: {allowed}",
+                         field="query_type", details={"allowed": sorted(QUERIES)})
+    require_usable(integration, "a query")
+    client = client_for(hub, integration)
+    try:
+        return await provider_query(client, query_type, params)
+    except pydantic.ValidationError as exc:
+        raise params_error(exc) from None
+
+
+def params_error(exc: pydantic.ValidationError) -> InputError:
+    """A pydantic error as a 422 naming the parameter (and allowed values where known)."""
+    problems = [{"field": "params." + ".".join(str(p) for p in e["loc"]) if e["loc"]
+                 else "params", "message": e["msg"]} for e in exc.errors()]
+    first = problems[0]
+    return InputError(f"{first['field']}: {first['message']}", field=str(first["field"]),
+                      details={"problems": problems})
