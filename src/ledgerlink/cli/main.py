@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-from ledgerlink.cli import emulator_cmd
+from ledgerlink.cli import db_cmd, emulator_cmd, keys_cmd
 
 app = typer.Typer(help="ledgerlink: a self-hosted integration hub for Xero.",
                   no_args_is_help=True, add_completion=False)
 app.add_typer(emulator_cmd.app, name="emulator")
+app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(db_cmd.app, name="db")
 
 
 @app.command()
