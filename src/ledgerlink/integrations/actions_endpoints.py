@@ -2,6 +2,51 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+
+from ledgerlink.api.deps import HubDep, IntegrationsWrite
+from ledgerlink.integrations import actions
+from ledgerlink.integrations.actions_schemas import ActionErrorBody, ActionRequest, ActionResult
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
+
+_ERROR: dict[str, Any] = {"model": ActionErrorBody}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {**_ERROR, "description": "No integration has this id"},
+    409: {**_ERROR, "description": "The integration is not active (e.g. needs_reauth); or the "
+          "Idempotency-Key was used for a different request, or its first run is still going"},
+    422: {**_ERROR, "description": "Unknown action_type or bad params (naming the field and "
+          "the allowed values); or Xero refused the data (with Xero's message)"},
+}
+
+
+@router.post("/{integration_id}/action", response_model=ActionResult,
+             summary="Execute an action on an integration", responses=RESPONSES)
+async def run_action(integration_id: str, body: ActionRequest, hub: HubDep,
+                     _: IntegrationsWrite,
+                     idempotency_key: Annotated[str | None, Header(
+                         alias="Idempotency-Key", description="Repeat a request with the same "
+                         "key to get the first result again without a second write to Xero "
+                         "(max 255 characters)")] = None) -> JSONResponse:
+    """Run a Xero action; the integration must be `active`.
+
+    Action types: `xero_create_contact` (from `customer_id`, `crm_contact_id` or explicit
+    fields), `xero_create_invoice` (from a deal; the Xero contact is found or created from the
+    deal's customer or CRM contact, never duplicated), `xero_create_contact_and_invoice` (the
+    same), `xero_update_invoice` (`invoice_id` and the fields to change; Xero's status rules
+    apply), `xero_create_repeating_invoice` (`contact_id`, `schedule_period`,
+    `schedule_unit` WEEKLY|MONTHLY|YEARLY, `account_code`, `tax_type`,
+    `approve_for_sending` default true, exactly one of `deal_product_ids` and `product_ids`;
+    Usage-Based products are skipped). Invoice actions take `email_mode` none|xero|trustpager
+    and the other email fields.
+
+    With an `Idempotency-Key` header, a repeat answers the first result (status and body,
+    plus `Idempotent-Replayed: true`) without writing to Xero again; the same key with a
+    different body is a 409.
+    """
+    outcome = await actions.run_action(hub, integration_id, body, idempotency_key)
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ledgerlink.api.deps import HubDep, IntegrationsRead, SessionDep
+from ledgerlink.api.responses import error_responses
 from ledgerlink.db.models.integrations import Integration
 from ledgerlink.integrations import service
 from ledgerlink.integrations.schemas import (
@@ -32,14 +33,16 @@ def present(integration: Integration) -> IntegrationOut:
         updated_at=integration.updated_at)
 
 
-@router.get("", response_model=IntegrationList, summary="List integrations")
+@router.get("", response_model=IntegrationList, summary="List integrations",
+            responses=error_responses(401, 403))
 async def list_integrations(session: SessionDep, _: IntegrationsRead) -> IntegrationList:
     """Every connected organisation with its platform, status, tenant and connection kind."""
     return IntegrationList(data=[present(i) for i in await service.list_integrations(session)])
 
 
 @router.get("/{integration_id}", response_model=IntegrationEnvelope,
-            summary="Retrieve an integration")
+            summary="Retrieve an integration",
+            responses=error_responses(401, 403, 404, 422, d404="No integration has this id"))
 async def get_integration(integration_id: str, session: SessionDep,
                           _: IntegrationsRead) -> IntegrationEnvelope:
     """One integration by id."""
@@ -48,7 +51,12 @@ async def get_integration(integration_id: str, session: SessionDep,
 
 
 @router.post("/{integration_id}/query", response_model=QueryResult,
-             summary="Query an integration (read-only)")
+             summary="Query an integration (read-only)",
+             responses=error_responses(
+                 400, 401, 403, 404, 409, 422, 429, 502, d404="No integration has this id",
+                 d409="The integration is not active (e.g. needs_reauth: reconnect it)",
+                 d422="Unknown query_type or bad params, naming the allowed values; or Xero "
+                      "refused the query (with Xero's message)"))
 async def query(integration_id: str, body: QueryRequest, session: SessionDep, hub: HubDep,
                 _: IntegrationsRead) -> QueryResult:
     """Run a read-only query. Xero query types: xero_contacts, xero_contact_detail,

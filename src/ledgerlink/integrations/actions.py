@@ -1,0 +1,247 @@
+"""Actions on integrations: validate, claim an ActionRun (Idempotency-Key), run, store, replay.
+
+A run owns its transactions, unlike other services: the claim must be committed before Xero
+is called, so that a concurrent twin with the same Idempotency-Key sees it (the unique
+constraint on (integration, key) decides who runs; the other waits for the outcome and
+replays it). Every Xero write of a run derives its own Idempotency-Key from the run's id, so
+retries inside the provider layer, and re-runs of a failed or abandoned run, never write
+twice. A run's CRM writes (links to Xero records) commit together with its result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pydantic
+from sqlalchemy.exc import IntegrityError
+
+from ledgerlink.db.base import utcnow
+from ledgerlink.db.models.integrations import ActionRun, Integration
+from ledgerlink.errors import (
+    ConflictError,
+    InputError,
+    LedgerlinkError,
+    NotFoundError,
+    ValidationError,
+)
+from ledgerlink.hub import Hub
+from ledgerlink.integrations import actions_repository as runs
+from ledgerlink.integrations.actions_contacts import create_contact_action
+from ledgerlink.integrations.actions_context import ActionContext, params_error
+from ledgerlink.integrations.actions_invoices import (
+    create_invoice_action,
+    update_invoice_action,
+)
+from ledgerlink.integrations.actions_repeating import create_repeating_action
+from ledgerlink.integrations.actions_schemas import (
+    ActionParams,
+    ActionRequest,
+    ActionResult,
+    CreateContactParams,
+    CreateInvoiceParams,
+    RepeatingInvoiceParams,
+    UpdateInvoiceParams,
+)
+from ledgerlink.integrations.service import get_integration, require_usable
+
+Handler = Callable[[ActionContext, Any], Awaitable[Any]]
+MAX_KEY = 255
+WAIT_SECONDS = 30.0  # how long a duplicate waits for the first run's outcome
+POLL_SECONDS = 0.05
+STALE_AFTER = timedelta(minutes=5)  # a run "running" this long is taken as abandoned
+
+
+@dataclass(frozen=True)
+class ActionType:
+    """One action type: its parameters and its handler."""
+
+    params: type[ActionParams]
+    handler: Handler
+
+
+ACTION_TYPES: dict[str, dict[str, ActionType]] = {"xero": {
+    "xero_create_contact": ActionType(CreateContactParams, create_contact_action),
+    "xero_create_invoice": ActionType(CreateInvoiceParams, create_invoice_action),
+    "xero_create_contact_and_invoice": ActionType(CreateInvoiceParams, create_invoice_action),
+    "xero_update_invoice": ActionType(UpdateInvoiceParams, update_invoice_action),
+    "xero_create_repeating_invoice": ActionType(RepeatingInvoiceParams,
+                                                create_repeating_action),
+}}
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What to answer: the status and body of the run (replayed or fresh)."""
+
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool
+    run_id: str
+
+
+class ReplayedError(LedgerlinkError):
+    """A stored failure answered again for a repeated Idempotency-Key."""
+
+    def __init__(self, stored: dict[str, Any]) -> None:
+        super().__init__(str(stored.get("message", "")), field=stored.get("field"),
+                         details=stored.get("details"))
+        self.status = int(stored.get("status", 422))
+        self.code = str(stored.get("code", "invalid_input"))
+
+
+def action_type(integration: Integration, name: str) -> ActionType:
+    """The action type by name, or a 422 naming the allowed ones for this platform."""
+    types = ACTION_TYPES.get(integration.platform, {})
+    if name not in types:
+        allowed = sorted(types)
+        raise InputError(f"action_type: unknown action type '{name}' for a "
+                         f"{integration.platform} integration. Allowed: {', '.join(allowed)}",
+                         field="action_type", details={"allowed": allowed})
+    return types[name]
+
+
+def request_hash(request: ActionRequest) -> str:
+    """A digest of what makes two requests the same action."""
+    canonical = json.dumps({"action_type": request.action_type, "params": request.params,
+                            "data": request.data}, sort_keys=True, separators=(",", ":"),
+                           default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+async def run_action(hub: Hub, integration_id: str, request: ActionRequest,
+                     idempotency_key: str | None = None) -> ActionOutcome:
+    """Run an action once per Idempotency-Key; a repeat answers the first outcome again."""
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY:
+        raise InputError(f"Idempotency-Key must be 1 to {MAX_KEY} characters",
+                         field="Idempotency-Key")
+    async with hub.db.session() as session:
+        integration = await get_integration(session, integration_id)
+    kind = action_type(integration, request.action_type)
+    try:
+        params = kind.params.model_validate(request.params)
+    except pydantic.ValidationError as exc:
+        raise params_error(exc) from None
+    run = await _claim(hub, integration, request, request_hash(request), idempotency_key)
+    if run.status != "running":
+        return _replay(run)
+    return await _execute(hub, integration, kind, params, request, run)
+
+
+async def _claim(hub: Hub, integration: Integration, request: ActionRequest, digest: str,
+                 key: str | None) -> ActionRun:
+    """A run for this call to execute (status running), or a finished one to replay."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    clashed = False
+    while True:
+        if key is not None:
+            async with hub.db.session() as session:
+                existing = await runs.by_key(session, integration.id, key)
+            if existing is not None:
+                claimed = await _existing(hub, integration, existing, digest, key, deadline)
+                if claimed is not None:
+                    return claimed
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+        require_usable(integration, "an action")
+        run = ActionRun(integration_id=integration.id, idempotency_key=key,
+                        action_type=request.action_type, request_hash=digest, status="running")
+        try:
+            async with hub.db.session() as session:
+                await runs.add(session, run)
+        except IntegrityError:
+            if key is None or clashed:
+                raise  # not a twin's claim (the integration is gone, say)
+            clashed = True  # a twin with the same key claimed it first: wait for its outcome
+            continue
+        return run
+
+
+async def _existing(hub: Hub, integration: Integration, run: ActionRun, digest: str, key: str,
+                    deadline: float) -> ActionRun | None:
+    """Replay, re-run or keep waiting for a run that already holds this key (None: wait)."""
+    if run.request_hash != digest:
+        raise ConflictError(f"Idempotency-Key '{key}' was already used for a different action "
+                            "request on this integration; use a new key for a new request",
+                            field="Idempotency-Key", details={"idempotency_key": key,
+                                                              "action_run_id": run.id})
+    if run.status == "succeeded" or (run.status == "failed" and _final(run.error)):
+        return run
+    abandoned = run.status == "running" and utcnow() - run.updated_at > STALE_AFTER
+    if run.status == "failed" or abandoned:
+        # Re-running is safe: its Xero writes reuse the run's keys and replay at Xero.
+        require_usable(integration, "an action")
+        async with hub.db.session() as session:
+            mine = await runs.take_over(session, run.id, run.updated_at)
+        if mine:
+            run.status = "running"
+            return run
+        return None
+    if time.monotonic() > deadline:
+        raise ConflictError(f"An action with Idempotency-Key '{key}' is still running; retry "
+                            "later to get its result", field="Idempotency-Key",
+                            details={"idempotency_key": key, "action_run_id": run.id})
+    return None
+
+
+def _final(error: dict[str, Any] | None) -> bool:
+    """Failures replayed as they are: bad input. Anything else may succeed when re-run."""
+    return bool(error and error.get("final"))
+
+
+def _replay(run: ActionRun) -> ActionOutcome:
+    if run.status == "succeeded" and run.result is not None:
+        return ActionOutcome(int(run.result.get("status_code", 200)), run.result["body"],
+                             True, run.id)
+    raise ReplayedError(run.error or {})
+
+
+async def _execute(hub: Hub, integration: Integration, kind: ActionType, params: ActionParams,
+                   request: ActionRequest, run: ActionRun) -> ActionOutcome:
+    from ledgerlink.integrations.xero_access import client_for
+
+    failure: LedgerlinkError | None = None
+    try:
+        async with hub.db.session() as session:
+            ctx = ActionContext(hub, session, integration, client_for(hub, integration), run.id,
+                                request.data or {})
+            try:
+                data = await kind.handler(ctx, params)
+            except LedgerlinkError as exc:
+                failure = exc
+            for write in ctx.deferred:  # links to Xero records made before any failure too
+                await write(session)
+            if failure is not None:
+                await runs.finish(session, run.id, "failed", None, _error_record(failure))
+            else:
+                body = ActionResult(action_type=request.action_type, action_run_id=run.id,
+                                    data=data).model_dump(mode="json")
+                await runs.finish(session, run.id, "succeeded",
+                                  {"status_code": 200, "body": body}, None)
+    except Exception as exc:
+        # Unexpected (a bug, the database): record it, re-runnable, in a session of its own;
+        # if even that fails, the run stays "running" and is taken over once stale.
+        with contextlib.suppress(Exception):
+            async with hub.db.session() as session:
+                await runs.finish(session, run.id, "failed", None,
+                                  {"code": "internal_error", "message": type(exc).__name__,
+                                   "final": False})
+        raise
+    if failure is not None:
+        raise failure
+    return ActionOutcome(200, body, False, run.id)
+
+
+def _error_record(exc: LedgerlinkError) -> dict[str, Any]:
+    """What is kept of a failure: the answer given (never a secret) and whether it is final."""
+    final = isinstance(exc, InputError | ValidationError | NotFoundError)
+    status = 422 if isinstance(exc, ValidationError) else exc.status
+    return {"status": status, "code": exc.code, "message": exc.message, "field": exc.field,
+            "details": exc.details or None, "final": final}

@@ -1,0 +1,197 @@
+"""Invoice actions: create a Xero invoice from a deal (contact auto-resolved), update one, email."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.crm import service as crm
+from ledgerlink.crm.views import DealContext, DealLine
+from ledgerlink.email.schemas import EmailOutcome
+from ledgerlink.email.smtp import SmtpConfig
+from ledgerlink.errors import InputError, LedgerlinkError, NotFoundError
+from ledgerlink.integrations.actions_contacts import (
+    ContactSource,
+    from_crm_contact,
+    from_customer,
+    resolve,
+)
+from ledgerlink.integrations.actions_context import ActionContext, as_uuid_text, crm_record
+from ledgerlink.integrations.actions_schemas import (
+    INVOICE_CHANGES,
+    CreateInvoiceParams,
+    InvoiceEmail,
+    InvoiceResult,
+    UpdateInvoiceParams,
+)
+from ledgerlink.providers.xero.actions import (
+    CreateInvoice,
+    InvoiceId,
+    UpdateInvoice,
+    WriteInvoiceId,
+    create_invoice,
+    delete_invoice,
+    get_invoice,
+    update_invoice,
+    void_invoice,
+)
+from ledgerlink.providers.xero.models import Invoice
+
+
+async def load_deal(ctx: ActionContext, given: str | None, *, why: str) -> DealContext:
+    """The deal named by params.deal_id or data.deal.id, or a 422 naming params.deal_id."""
+    deal_id = ctx.deal_id(given)
+    field = "params.deal_id"
+    if not deal_id:
+        raise InputError(f"{field}: required {why} (or give data.deal.id)", field=field)
+    return await crm_record(crm.get_deal_context(ctx.session, as_uuid_text(deal_id, field)),
+                            field)
+
+
+def contact_source(deal: DealContext) -> ContactSource:
+    """Whom the deal bills: its customer, else its primary contact."""
+    if deal.customer is not None:
+        return from_customer(deal.customer, deal.primary_contact)
+    if deal.primary_contact is not None:
+        return from_crm_contact(deal.primary_contact)
+    raise InputError(f"params.deal_id: deal {deal.deal.id} has neither a customer nor a primary "
+                     "contact, so there is no one to invoice", field="params.deal_id")
+
+
+def _line(line: DealLine, params: CreateInvoiceParams) -> dict[str, Any]:
+    values = {"description": line.effective_description, "quantity": line.quantity,
+              "unit_amount": line.effective_unit_price, "discount_rate": line.discount_rate,
+              "account_code": line.account_code or params.account_code,
+              "tax_type": line.tax_type or params.tax_type}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+async def check_email_ready(ctx: ActionContext, params: InvoiceEmail) -> None:
+    """Refuse, before anything is written to Xero, an email that cannot be sent."""
+    from ledgerlink.email.service import NO_CONFIGURATION, NO_SMTP
+
+    field = "params.email_mode"
+    if params.email_mode == "trustpager":
+        if SmtpConfig.from_settings(ctx.hub.settings) is None:
+            raise InputError(f"{field}: {NO_SMTP}", field=field)
+        if await crm.get_default_email_configuration(ctx.session) is None:
+            raise InputError(f"{field}: {NO_CONFIGURATION}", field=field)
+    if params.email_mode != "none" and params.email_recipient_source == "secondary_contact":
+        field = "params.email_recipient_contact_id"
+        await crm_record(crm.get_crm_contact(
+            ctx.session, as_uuid_text(str(params.email_recipient_contact_id), field)), field)
+
+
+async def send_email(ctx: ActionContext, params: InvoiceEmail, invoice: Invoice,
+                     deal: DealContext | None, *, wrote: bool = True,
+                     ) -> tuple[EmailOutcome, dict[str, Any] | None]:
+    """Email the invoice as asked.
+
+    After a write to Xero a failure is reported in the result, not raised: the invoice was
+    saved, and the caller needs its id. When the email was all there was to do, it raises.
+    """
+    if params.email_mode == "none":
+        return EmailOutcome(mode="none", sent=False), None
+    from ledgerlink.email.service import send_invoice_email
+
+    try:
+        outcome = await send_invoice_email(
+            ctx.session, ctx.hub, integration=ctx.integration, client=ctx.client,
+            invoice=invoice.model_dump(mode="json", by_alias=True, exclude_none=True),
+            deal_context=deal, params=params, operation_id=ctx.operation("email"))
+    except LedgerlinkError as exc:
+        if not wrote:
+            raise
+        error = {"code": exc.code, "message": exc.message, "field": exc.field}
+        return EmailOutcome(mode=params.email_mode, sent=False), error
+    return outcome, None
+
+
+def invoice_result(invoice: Invoice, *, deal_id: str | None, contact_created: bool | None,
+                   email: EmailOutcome, email_error: dict[str, Any] | None) -> InvoiceResult:
+    """The action result of an invoice."""
+    contact = invoice.contact
+    return InvoiceResult(
+        invoice_id=str(invoice.invoice_id), invoice_number=invoice.invoice_number,
+        type=invoice.type.value if invoice.type else None,
+        status=invoice.status.value if invoice.status else None, reference=invoice.reference,
+        date=invoice.date, due_date=invoice.due_date, currency_code=invoice.currency_code,
+        sub_total=invoice.sub_total, total_tax=invoice.total_tax, total=invoice.total,
+        amount_due=invoice.amount_due, contact_id=contact.contact_id if contact else None,
+        contact_name=contact.name if contact else None, contact_created=contact_created,
+        deal_id=deal_id, email=email, email_error=email_error)
+
+
+async def create_invoice_action(ctx: ActionContext,
+                                params: CreateInvoiceParams) -> InvoiceResult:
+    """xero_create_invoice (and its alias): the deal's lines billed to its resolved contact."""
+    deal = await load_deal(ctx, params.deal_id, why="to create an invoice from a deal")
+    if not deal.deal_products:
+        raise InputError(f"params.deal_id: deal {deal.deal.id} has no products to invoice",
+                         field="params.deal_id")
+    source = contact_source(deal)
+    await check_email_ready(ctx, params)
+    resolved = await resolve(ctx, source)
+    body = {"operation_id": ctx.operation("invoice"), "type": "ACCREC",
+            "contact": {"contact_id": resolved.contact_id},
+            "line_items": [_line(line, params) for line in deal.deal_products],
+            "date": params.date, "due_date": params.due_date,
+            "reference": params.reference if params.reference is not None
+            else deal.deal.reference,
+            "invoice_number": params.invoice_number,
+            "line_amount_types": params.line_amount_types,
+            "currency_code": params.currency_code or deal.deal.currency,
+            "status": params.status.value, "branding_theme_id": params.branding_theme_id}
+    invoice = await create_invoice(ctx.client, CreateInvoice.model_validate(
+        {k: v for k, v in body.items() if v is not None}))
+    deal_id, invoice_id = deal.deal.id, str(invoice.invoice_id)
+
+    async def link(session: AsyncSession) -> None:
+        await crm.set_deal_xero_invoice(session, deal_id, invoice_id)
+
+    ctx.defer(link)
+    email, error = await send_email(ctx, params, invoice, deal)
+    return invoice_result(invoice, deal_id=deal_id, contact_created=resolved.created,
+                          email=email, email_error=error)
+
+
+async def update_invoice_action(ctx: ActionContext,
+                                params: UpdateInvoiceParams) -> InvoiceResult:
+    """xero_update_invoice: change fields (Xero's status rules apply), then email if asked."""
+    deal = None
+    if ctx.deal_id(params.deal_id):
+        deal = await load_deal(ctx, params.deal_id, why="")
+    await check_email_ready(ctx, params)
+    changes = {name: getattr(params, name) for name in INVOICE_CHANGES
+               if getattr(params, name) is not None}
+    terminal = None
+    if params.status is not None:
+        changes["status"] = params.status.value
+        if params.status.value in ("DELETED", "VOIDED"):
+            terminal = changes.pop("status")  # Xero deletes and voids by their own requests
+    try:
+        invoice = await _apply(ctx, params.invoice_id, changes, terminal)
+    except NotFoundError:
+        raise InputError(f"params.invoice_id: Xero has no invoice {params.invoice_id}",
+                         field="params.invoice_id") from None
+    email, error = await send_email(ctx, params, invoice, deal,
+                                    wrote=bool(changes) or terminal is not None)
+    return invoice_result(invoice, deal_id=deal.deal.id if deal else None,
+                          contact_created=None, email=email, email_error=error)
+
+
+async def _apply(ctx: ActionContext, invoice_id: str, changes: dict[str, Any],
+                 terminal: str | None) -> Invoice:
+    client = ctx.client
+    invoice: Invoice | None = None
+    if changes:
+        invoice = await update_invoice(client, UpdateInvoice.model_validate(
+            {"operation_id": ctx.operation("update"), "invoice_id": invoice_id, **changes}))
+    if terminal is not None:
+        target = {"operation_id": ctx.operation("status"), "invoice_id": invoice_id}
+        action = delete_invoice if terminal == "DELETED" else void_invoice
+        invoice = await action(client, WriteInvoiceId.model_validate(target))
+    if invoice is None:  # nothing to change: only an email was asked for
+        invoice = await get_invoice(client, InvoiceId(invoice_id=invoice_id))
+    return invoice

@@ -1,0 +1,203 @@
+"""Fixtures of the action tests: the hub (SQLite and PostgreSQL) and the emulator on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from ledgerlink.api.app import create_app
+from ledgerlink.auth.scopes import Scope
+from ledgerlink.config import Settings
+from ledgerlink.crm import service as crm
+from ledgerlink.db.crypto import SecretBox
+from ledgerlink.emulator.core.config import EmulatorConfig
+from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
+from ledgerlink.http.auth import ConnectionKind, TokenSet
+from ledgerlink.hub import Hub
+from ledgerlink.integrations import service
+from ledgerlink.providers.xero.oauth import XeroOAuth
+from tests.hub_fixtures import (  # noqa: F401
+    KeyMaker,
+    bearer,
+    client,
+    database_url,
+    hub,
+    make_key,
+    postgres_database,
+)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[RunningEmulator]:
+    """One emulator for the session; `xero` resets it to the demo organisation per test."""
+    handle = start_in_thread(EmulatorConfig(seed="demo"))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@dataclass
+class Xero:
+    """The emulator as a test sees it: its control plane and the demo organisation's state."""
+
+    handle: RunningEmulator
+    control: httpx.AsyncClient
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The demo app and organisation."""
+        return self.handle.emulator.info()
+
+    @property
+    def org(self) -> Any:
+        """The demo organisation's state (read it, never write it)."""
+        org = self.handle.emulator.default_org
+        assert org is not None
+        return org
+
+    def contacts_named(self, name: str) -> list[dict[str, Any]]:
+        """Every contact with this name (any case)."""
+        return [c for c in self.org.contacts.values()
+                if c["Name"].strip().casefold() == name.strip().casefold()]
+
+    async def calls(self) -> dict[str, int]:
+        """Calls per operation on the demo organisation since the last reset."""
+        body = (await self.control.get("/_emulator/calls")).json()
+        by_tenant: dict[str, dict[str, int]] = body["by_tenant"]
+        return by_tenant.get(self.info["tenant_id"], {})
+
+
+@pytest.fixture
+async def xero(emulator: RunningEmulator) -> AsyncIterator[Xero]:
+    """The emulator, reset to the seeded demo organisation."""
+    async with httpx.AsyncClient(base_url=emulator.base_url) as control:
+        (await control.post("/_emulator/reset", json={"seed": "demo"})).raise_for_status()
+        yield Xero(emulator, control)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path,  # noqa: F811
+             emulator: RunningEmulator) -> Settings:
+    """The test hub's settings (as in hub_fixtures) with the emulator's demo app as Xero app."""
+    info = emulator.emulator.info()
+    return Settings(data_dir=tmp_path, database_url=database_url,
+                    secret_keys=SecretStr(SecretBox.generate_key()),
+                    api_key_pepper=SecretStr("test-pepper"),
+                    xero_client_id=info["client_id"],
+                    xero_client_secret=SecretStr(info["client_secret"]),
+                    xero_api_url=emulator.api_url, xero_identity_url=emulator.base_url)
+
+
+@pytest.fixture
+async def integration_id(hub: Hub, xero: Xero) -> str:  # noqa: F811
+    """The demo organisation connected from a real consent's tokens and /connections."""
+    info = xero.info
+    token = (await xero.control.post("/_emulator/connect", json={
+        "client_id": info["client_id"], "tenant_ids": [info["tenant_id"]]})).json()
+    oauth = XeroOAuth.for_base_url(xero.handle.base_url, info["client_id"],
+                                   info["client_secret"])
+    try:
+        connections = await oauth.connections(token["access_token"])
+    finally:
+        await oauth.aclose()
+    tokens = TokenSet(token["access_token"], token["refresh_token"],
+                      xero.handle.emulator.clock.time() + token["expires_in"],
+                      tuple(token["scope"].split()))
+    async with hub.db.session() as session:
+        made = await service.connect_xero(session, hub, tokens, connections,
+                                          kind=ConnectionKind.OAUTH_AUTHORIZATION_CODE)
+    return made[0].id
+
+
+@pytest.fixture
+async def api(hub: Hub, make_key: KeyMaker) -> AsyncIterator[httpx.AsyncClient]:  # noqa: F811
+    """The hub's API with an integrations:write key."""
+    secret = await make_key(Scope.INTEGRATIONS_WRITE)
+    transport = httpx.ASGITransport(app=create_app(hub=hub))
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test",
+                                 headers=bearer(secret)) as http:
+        yield http
+
+
+class Actions:
+    """POST /action on the connected integration."""
+
+    def __init__(self, api: httpx.AsyncClient, integration_id: str) -> None:
+        self.api = api
+        self.integration_id = integration_id
+
+    async def __call__(self, action_type: str, key: str | None = None,
+                       data: dict[str, Any] | None = None, **params: Any) -> httpx.Response:
+        body: dict[str, Any] = {"action_type": action_type, "params": params}
+        if data is not None:
+            body["data"] = data
+        headers = {"Idempotency-Key": key} if key else {}
+        return await self.api.post(f"/api/v1/integrations/{self.integration_id}/action",
+                                   json=body, headers=headers)
+
+
+@pytest.fixture
+def act(api: httpx.AsyncClient, integration_id: str) -> Actions:
+    """Run actions on the demo organisation."""
+    return Actions(api, integration_id)
+
+
+class Crm:
+    """CRM records made through the CRM service (what the actions read)."""
+
+    def __init__(self, the_hub: Hub) -> None:
+        self.hub = the_hub
+
+    async def customer(self, name: str, **values: Any) -> str:
+        """A customer's id."""
+        async with self.hub.db.session() as session:
+            return (await crm.create_customer(session, {"name": name, **values})).id
+
+    async def contact(self, first_name: str, **values: Any) -> str:
+        """A CRM contact's id."""
+        async with self.hub.db.session() as session:
+            return (await crm.create_crm_contact(session,
+                                                 {"first_name": first_name, **values})).id
+
+    async def product(self, name: str, price: str, **values: Any) -> str:
+        """A product's id."""
+        async with self.hub.db.session() as session:
+            return (await crm.create_product(session, {
+                "name": name, "unit_price": Decimal(price), **values})).id
+
+    async def deal(self, title: str, lines: list[tuple[str, str]] | None = None,
+                   **values: Any) -> tuple[str, list[str]]:
+        """A deal with (product id, quantity) lines: its id and its deal product ids."""
+        async with self.hub.db.session() as session:
+            deal = (await crm.create_deal(session, {"title": title, **values})).deal
+            line_ids = [(await crm.add_deal_product(session, deal.id, {
+                "product_id": product_id, "quantity": Decimal(quantity)})).id
+                for product_id, quantity in lines or []]
+        return deal.id, line_ids
+
+    async def xero_contact_of(self, customer_id: str | None = None,
+                              crm_contact_id: str | None = None) -> str | None:
+        """The Xero contact a customer (or CRM contact) is linked to."""
+        async with self.hub.db.session() as session:
+            if customer_id:
+                return (await crm.get_customer(session, customer_id)).xero_contact_id
+            return (await crm.get_crm_contact(session, str(crm_contact_id))).xero_contact_id
+
+    async def xero_invoice_of(self, deal_id: str) -> str | None:
+        """The Xero invoice a deal is linked to."""
+        async with self.hub.db.session() as session:
+            return (await crm.get_deal(session, deal_id)).deal.xero_invoice_id
+
+
+@pytest.fixture
+def records(hub: Hub) -> Crm:  # noqa: F811
+    """Make CRM records."""
+    return Crm(hub)
