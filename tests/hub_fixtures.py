@@ -23,6 +23,7 @@ from ledgerlink.hub import Hub
 POSTGRES_URL = os.environ.get("LEDGERLINK_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 KeyMaker = Callable[..., Awaitable[str]]
+_SCHEMA_READY: set[str] = set()  # PostgreSQL databases whose tables exist this session
 
 
 def _postgres_reachable() -> str | None:
@@ -78,10 +79,17 @@ async def hub(settings: Settings) -> AsyncIterator[Hub]:
     """A hub with an empty schema (tables dropped and created for each test)."""
     import ledgerlink.db.models  # noqa: F401  (registers every table)
 
-    the_hub = Hub.from_settings(settings, Database(settings.resolved_database_url()))
+    url = settings.resolved_database_url()
+    the_hub = Hub.from_settings(settings, Database(url))
     async with the_hub.db.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.drop_all)
-        await conn.run_sync(Base.metadata.create_all)
+        if url in _SCHEMA_READY:  # emptying is much faster than rebuilding on PostgreSQL
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            await conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            await conn.run_sync(Base.metadata.drop_all)
+            await conn.run_sync(Base.metadata.create_all)
+            if not the_hub.db.is_sqlite:
+                _SCHEMA_READY.add(url)
     try:
         yield the_hub
     finally:
