@@ -51,8 +51,8 @@ def test_serve_refuses_an_unknown_seed() -> None:
     assert result.exit_code != 0
 
 
-def test_demo_command_runs_the_tour() -> None:
-    result = runner.invoke(app, ["demo", "--port", str(free_port())])
+def test_emulator_tour_command_runs_the_tour() -> None:
+    result = runner.invoke(app, ["emulator", "tour", "--port", str(free_port())])
     assert result.exit_code == 0, result.output
     assert "Tour complete" in result.output
 

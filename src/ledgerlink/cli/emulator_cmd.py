@@ -37,3 +37,14 @@ def serve(
     typer.echo(json.dumps(emulator.info()), nl=True)
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     uvicorn.run(asgi, host=host, port=port, log_level="warning", lifespan="off")
+
+
+@app.command()
+def tour(
+    port: Annotated[int, typer.Option(help="Emulator port")] = 8766,
+    keep_running: Annotated[bool, typer.Option(help="Keep the emulator up after the tour")] = False,
+) -> None:
+    """A scripted tour of the demo organisation through Xero's official Python SDK."""
+    from ledgerlink.cli.tour import run_tour
+
+    raise typer.Exit(run_tour(port=port, keep_running=keep_running))

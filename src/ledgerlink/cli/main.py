@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ledgerlink.cli import db_cmd, emulator_cmd, keys_cmd
+from ledgerlink.cli import db_cmd, emulator_cmd, keys_cmd, serve_cmd
 
 app = typer.Typer(help="ledgerlink: a self-hosted integration hub for Xero.",
                   no_args_is_help=True, add_completion=False)
@@ -27,12 +27,16 @@ def version() -> None:
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Emulator port")] = 8766,
-    keep_running: Annotated[bool, typer.Option(help="Keep the emulator up after the tour")] = False,
+    api_port: Annotated[int, typer.Option(help="ledgerlink API port")] = 8765,
+    keep_running: Annotated[bool, typer.Option(help="Keep the servers up afterwards")] = False,
 ) -> None:
-    """Run the emulator with the demo organisation and a scripted tour through the official SDK."""
-    from ledgerlink.cli.tour import run_tour
+    """The emulator's demo organisation connected to the hub through OAuth, and the API at work."""
+    from ledgerlink.cli.hub_demo import run_demo
 
-    raise typer.Exit(run_tour(port=port, keep_running=keep_running))
+    raise typer.Exit(run_demo(port, api_port, keep_running))
+
+
+app.command()(serve_cmd.serve)
 
 
 if __name__ == "__main__":
