@@ -30,7 +30,9 @@ from ledgerlink.hub import Hub
 from ledgerlink.integrations import service as integrations
 from ledgerlink.providers.xero.oauth import XeroOAuth
 
-SCOPES = ["openid", "profile", "email", "offline_access", "accounting.transactions", "accounting.contacts", "accounting.settings", "accounting.reports.read", "accounting.attachments"]
+SCOPES = ["openid", "profile", "email", "offline_access", "accounting.transactions",
+          "accounting.contacts", "accounting.settings", "accounting.reports.read",
+          "accounting.attachments"]
 
 
 class _Form(HTMLParser):
