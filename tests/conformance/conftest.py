@@ -10,6 +10,7 @@ import pytest
 from ledgerlink.emulator.core.config import EmulatorConfig
 from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
 from tests.conformance.spec import Recorder, validate_all
+from tests.conformance.xero_python_support import Sdk, default_sdk, sdk_token_urls
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +42,16 @@ def responses_follow_the_spec(recorder: Recorder) -> Iterator[None]:
 def info(emulator: RunningEmulator) -> dict[str, Any]:
     """The seeded app and organisation."""
     return emulator.emulator.info()
+
+
+@pytest.fixture(scope="module")
+def sdk(emulator: RunningEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sdk]:
+    """xero-python as the seeded app, connected to the demo organisation."""
+    with sdk_token_urls(emulator):
+        yield default_sdk(emulator, str(tmp_path_factory.mktemp("xero-python")))
+
+
+@pytest.fixture(scope="module")
+def tenant(emulator: RunningEmulator) -> str:
+    """The demo organisation's tenant id."""
+    return str(emulator.emulator.info()["tenant_id"])

@@ -21,7 +21,6 @@ from xero.exceptions import XeroBadRequest, XeroNotFound
 from ledgerlink.emulator.core.server import RunningEmulator
 from ledgerlink.emulator.xero.models.base import Org
 from tests.conformance.conftest import info
-from tests.conformance.spec import Recorder, validate_all
 
 pytestmark = pytest.mark.conformance
 
@@ -30,13 +29,6 @@ SCOPES = ["openid", "profile", "email", "offline_access", "accounting.transactio
           "accounting.contacts", "accounting.settings", "accounting.reports.read"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def responses_follow_the_spec(recorder: Recorder) -> Iterator[None]:
-    """Every JSON body sent to pyxero fits the spec (asks for `recorder` so it outlives this)."""
-    yield
-    checked, problems = validate_all(recorder.responses)
-    assert checked > 20
-    assert not problems, f"{len(problems)} schema violations:\n" + "\n".join(problems[:40])
 
 
 @dataclass

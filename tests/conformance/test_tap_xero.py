@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +19,6 @@ import pytest
 from ledgerlink.emulator.core.server import RunningEmulator
 from ledgerlink.emulator.xero.models.base import Org
 from tests.conformance.conftest import info
-from tests.conformance.spec import Recorder, validate_all
 
 pytestmark = [pytest.mark.conformance, pytest.mark.slow]
 
@@ -61,12 +59,6 @@ def tap_interpreter(executable: Path) -> Path:
     raise AssertionError(f"cannot tell which Python runs {executable}")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def responses_follow_the_spec(recorder: Recorder) -> Iterator[None]:
-    """Every JSON body the tap received fits the spec (asks for `recorder` to outlive it)."""
-    yield
-    _, problems = validate_all(recorder.responses)
-    assert not problems, f"{len(problems)} schema violations:\n" + "\n".join(problems[:40])
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,29 +25,14 @@ from xero_python.accounting.models import (
 from xero_python.exceptions import AccountingBadRequestException, NotFoundException
 
 from ledgerlink.emulator.core.server import RunningEmulator
-from tests.conformance.spec import Recorder
-from tests.conformance.xero_python_support import Sdk, default_sdk, sdk_token_urls, spec_check
+from tests.conformance.xero_python_support import Sdk
 
 pytestmark = pytest.mark.conformance
 MISSING = "00000000-0000-0000-0000-0000000000aa"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def responses_follow_the_spec(recorder: Recorder) -> Iterator[None]:
-    """Every JSON body `emulator` sent fits the spec (see `spec_check` for why it is here)."""
-    yield from spec_check(recorder)
 
 
-@pytest.fixture(scope="module")
-def sdk(emulator: RunningEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sdk]:
-    """The SDK as the seeded app, connected to the demo organisation."""
-    with sdk_token_urls(emulator):
-        yield default_sdk(emulator, str(tmp_path_factory.mktemp("xero-python")))
-
-
-@pytest.fixture(scope="module")
-def tenant(emulator: RunningEmulator) -> str:
-    return str(emulator.emulator.info()["tenant_id"])
 
 
 @pytest.fixture(autouse=True)
