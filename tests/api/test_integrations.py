@@ -149,3 +149,28 @@ async def test_bad_queries_name_what_is_allowed(api: httpx.AsyncClient,
     missing = await _query(api, integration_id, "xero_aged_receivables")
     assert missing.status_code == 422
     assert "contact_id" in missing.json()["error"]["field"]
+
+
+async def test_remaining_query_types(api: httpx.AsyncClient, integration_id: str,
+                                     emulator: RunningEmulator) -> None:
+    org = emulator.emulator.default_org
+    assert org is not None
+    bill = next(i for i in org.invoices.values()
+                if i["Type"] == "ACCPAY" and i["Status"] == "AUTHORISED")
+    sale = next(i for i in org.invoices.values()
+                if i["Type"] == "ACCREC" and i["Status"] == "AUTHORISED")
+    by_contact = (await _query(api, integration_id, "xero_invoices_by_contact",
+                               contact_id=sale["Contact"]["ContactID"],
+                               statuses=["AUTHORISED"])).json()["data"]
+    assert sale["InvoiceID"] in {i["InvoiceID"] for i in by_contact}
+    assert {i["Contact"]["ContactID"] for i in by_contact} == {sale["Contact"]["ContactID"]}
+    for query_type, doc in (("xero_aged_receivables", sale), ("xero_aged_payables", bill)):
+        response = await _query(api, integration_id, query_type,
+                                contact_id=doc["Contact"]["ContactID"], date="2026-11-01")
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["Rows"][0]["RowType"] == "Header"
+    payables = (await _query(api, integration_id, "xero_aged_payables_summary",
+                             as_at="2026-11-01")).json()["data"]
+    assert payables["as_at"] == "2026-11-01"
+    assert Decimal(payables["totals"]["total"]) == sum(
+        (Decimal(c["total_outstanding"]) for c in payables["contacts"]), Decimal(0))
