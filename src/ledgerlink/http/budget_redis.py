@@ -147,7 +147,8 @@ class RedisBudget:
     def __init__(self, url: str = "redis://127.0.0.1:6379/0", limits: XeroLimits | None = None,
                  clock: Clock | None = None, prefix: str = "ledgerlink:budget", *,
                  lease_ttl: float = 60.0, poll_interval: float = 0.02,
-                 max_sleep: float = 0.5) -> None:
+                 max_sleep: float = 0.5, max_connections: int = 64,
+                 pool_timeout: float = 30.0) -> None:
         self.limits = limits or XeroLimits()
         self.clock: Clock = clock or SystemClock()
         self.prefix = prefix
@@ -155,7 +156,11 @@ class RedisBudget:
         self.poll_interval = poll_interval
         self.max_sleep = max_sleep
         self._id = uuid.uuid4().hex  # this process (budget object) in the waiter sets
-        self._redis: Any = aioredis.Redis.from_url(url)
+        # A blocking pool: many tenants' callers wait for a connection rather than fail when
+        # every connection is busy (a plain pool raises "Too many connections").
+        blocking = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=pool_timeout)
+        self._redis: Any = aioredis.Redis(connection_pool=blocking)
         # One connection pool for the windows and our own scripts.
         pool: Any = self._redis.connection_pool
         self._storage = RedisStorage(limits_uri(url), implementation="redispy",
@@ -217,8 +222,8 @@ class RedisBudget:
         except RedisError as exc:
             # Failing closed: without the shared budget we cannot know the call is allowed.
             raise ConfigurationError(
-                f"The shared rate budget's Redis is unreachable ({exc}); no provider call is "
-                "sent until it answers.") from exc
+                f"The shared rate budget's Redis did not answer ({exc}); no provider call is "
+                "sent until it does.") from exc
 
     async def _negotiate(self, app_id: str, tenant_id: str, priority: Priority,
                          turns: _Turns) -> Permit | None:

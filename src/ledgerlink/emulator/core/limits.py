@@ -109,7 +109,10 @@ class RateLimiter:
             bucket.minute.append(now)
             bucket.day.append(now)
             app_log.append(now)
-            return Lease(self, bucket, self._remaining(bucket, app_log))
+            # With limits off there is no allowance to report: headers counting down to zero
+            # would make a well-behaved client throttle against limits that do not exist.
+            remaining = self._remaining(bucket, app_log) if self.enabled else {}
+            return Lease(self, bucket, remaining)
 
     def _check(self, bucket: _TenantBucket, app_log: deque[float], now: float) -> None:
         """Raise for the first limit this call would break, in Xero's order of checks."""
