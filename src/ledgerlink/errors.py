@@ -12,7 +12,8 @@ LedgerlinkError                  code, message, field, status
 │   ├── RateLimitedError         429  a minute limit that outlasted our retries, or a day limit
 │   ├── ServerError              5xx  the provider failed after our retries
 │   └── TransportError                connection reset, timeout, DNS: nothing came back
-└── InputError                   422  bad input to ledgerlink itself
+├── InputError                   422  bad input to ledgerlink itself
+└── RecordNotFoundError          404  no ledgerlink record (integration, CRM record, …) has that id
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ class InputError(LedgerlinkError):
 
     status = 422
     code = "invalid_input"
+
+
+class RecordNotFoundError(LedgerlinkError):
+    """No record of ledgerlink's own has this id (a provider's missing record is NotFoundError)."""
+
+    status = 404
+    code = "not_found"
 
 
 class ProviderError(LedgerlinkError):

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ledgerlink.crm import service
-from ledgerlink.errors import InputError, NotFoundError
+from ledgerlink.errors import InputError, RecordNotFoundError
 from ledgerlink.hub import Hub
 from tests.crm.fixtures import Crm
 
@@ -54,7 +54,7 @@ async def test_get_deal_context_without_links_and_missing(hub: Hub, crm: Crm) ->
         context = await service.get_deal_context(session, deal["id"])
         assert context.customer is None and context.primary_contact is None
         assert context.deal_products == [] and context.value == Decimal("0.00")
-        with pytest.raises(NotFoundError) as caught:
+        with pytest.raises(RecordNotFoundError) as caught:
             await service.get_deal_context(session, uuid.uuid4())
     assert caught.value.status == 404
 
@@ -77,7 +77,7 @@ async def test_get_crm_contact_and_default_email(hub: Hub, crm: Crm) -> None:
     contact = await crm.contact(first_name="Sam", email="sam@example.com")
     async with hub.db.session() as session:
         assert (await service.get_crm_contact(session, contact["id"])).email == "sam@example.com"
-        with pytest.raises(NotFoundError):
+        with pytest.raises(RecordNotFoundError):
             await service.get_crm_contact(session, str(uuid.uuid4()))
         assert await service.get_default_email_configuration(session) is None
 
@@ -108,5 +108,5 @@ async def test_set_xero_links(hub: Hub, crm: Crm, client: httpx.AsyncClient,
     assert await field(f"crm-contacts/{contact['id']}", "xero_contact_id") == XERO_CONTACT
     assert await field(f"deals/{deal['id']}", "xero_invoice_id") == XERO_INVOICE
     async with hub.db.session() as session:
-        with pytest.raises(NotFoundError):
+        with pytest.raises(RecordNotFoundError):
             await service.set_customer_xero_contact(session, str(uuid.uuid4()), XERO_CONTACT)

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, ConfigDict
 
 from ledgerlink import __version__
 from ledgerlink.api import errors
+from ledgerlink.api.responses import error_responses
 from ledgerlink.config import Settings, get_settings
 from ledgerlink.hub import Hub
 
@@ -27,10 +29,20 @@ Secrets are never returned: client secrets and tokens are masked to their last 4
 public = APIRouter(tags=["health"])
 
 
-@public.get("/health", summary="Liveness check", response_model=dict[str, str])
-async def health() -> dict[str, str]:
+class Health(BaseModel):
+    """The process is up."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok",
+                                                               "version": "0.1.0"}]})
+
+    status: str
+    version: str
+
+
+@public.get("/health", summary="Liveness check", response_model=Health)
+async def health() -> Health:
     """Always answers while the process runs (no authentication)."""
-    return {"status": "ok", "version": __version__}
+    return Health(status="ok", version=__version__)
 
 
 def create_app(settings: Settings | None = None, hub: Hub | None = None) -> FastAPI:
@@ -54,6 +66,9 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     app.state.hub = the_hub
     errors.install(app)
     app.include_router(public)
-    for router in (integrations, actions, connections, automations, crm):
-        app.include_router(router)
+    # The action route documents its own 404/409/422; the failures every route shares are here.
+    shared = error_responses(400, 401, 403)
+    for router, extra in ((integrations, None), (actions, shared), (connections, None),
+                          (automations, None), (crm, None)):
+        app.include_router(router, responses=extra)
     return app

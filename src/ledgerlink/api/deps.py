@@ -30,8 +30,8 @@ class MissingScope(Exception):
         self.has = has
 
 
-def get_hub(request: Request) -> Hub:
-    """The hub the app was built with."""
+async def get_hub(request: Request) -> Hub:
+    """The hub the app was built with (async: a sync dependency would cost a thread hop)."""
     hub: Hub = request.app.state.hub
     return hub
 
@@ -49,13 +49,20 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_principal(
-    hub: HubDep, session: SessionDep,
+    hub: HubDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller behind the Authorization header."""
+    """The caller behind the Authorization header.
+
+    The key is checked in a session of its own, committed at once: recording its use is a
+    write, and on SQLite a write held for the whole request would block the token store's
+    lock when the same request has to refresh a Xero token.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated()
-    principal = await auth_service.authenticate(session, credentials.credentials, hub.pepper)
+    async with hub.db.session() as session:
+        principal = await auth_service.authenticate(session, credentials.credentials,
+                                                    hub.pepper)
     if principal is None:
         raise Unauthenticated()
     return principal

@@ -42,6 +42,13 @@ def _loc_to_field(loc: tuple[Any, ...]) -> str:
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    invalid_json = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+    if invalid_json is not None:  # a body that is not JSON at all: 400, as documented
+        reason = (invalid_json.get("ctx") or {}).get("error", "")
+        return JSONResponse(error_body("invalid_json", "The request body is not valid JSON"
+                                       + (f" ({reason})" if reason else ""),
+                                       details={"position": invalid_json["loc"][-1]}),
+                            status_code=400)
     problems = [{"field": _loc_to_field(tuple(e.get("loc", ()))), "message": e.get("msg", ""),
                  "type": e.get("type", "")} for e in exc.errors()]
     field = str(problems[0]["field"]) if problems else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,12 @@ from ledgerlink.db.models.auth import ApiKey
 from ledgerlink.errors import InputError
 
 KEY_PREFIX = "llk_"
+# Authenticated keys are remembered this long, by hash, so a busy caller costs no query per
+# request. Revoking in this process forgets the key at once; a revocation by another process
+# (the CLI) takes effect within this many seconds.
+CACHE_SECONDS = 5.0
+_CACHE_MAX = 10_000
+_cache: dict[str, tuple[Principal, float]] = {}
 
 
 @dataclass(frozen=True)
@@ -52,14 +59,31 @@ async def create_key(session: AsyncSession, name: str, scopes: set[Scope],
 async def authenticate(session: AsyncSession, secret: str, pepper: str,
                        now: datetime | None = None) -> Principal | None:
     """The principal behind a presented key, or None when it is unknown or revoked."""
-    key = await repository.by_hash(session, hash_api_key(secret, pepper))
+    key_hash = hash_api_key(secret, pepper)
+    cached = _cache.get(key_hash)
+    if cached is not None and cached[1] > time.monotonic() and now is None:
+        return cached[0]
+    key = await repository.by_hash(session, key_hash)
     if key is None or key.revoked_at is not None:
+        _cache.pop(key_hash, None)
         return None
     now = now or utcnow()
     # Record use at most once a minute: a write on every request would cost every request.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         key.last_used_at = now
-    return Principal(key.id, key.name, frozenset(expand({Scope(s) for s in key.scopes})))
+    principal = Principal(key.id, key.name, frozenset(expand({Scope(s) for s in key.scopes})))
+    if len(_cache) >= _CACHE_MAX:
+        _cache.clear()
+    _cache[key_hash] = (principal, time.monotonic() + CACHE_SECONDS)
+    return principal
+
+
+def forget_cached(key_hash: str | None = None) -> None:
+    """Drop one remembered key (or all of them)."""
+    if key_hash is None:
+        _cache.clear()
+    else:
+        _cache.pop(key_hash, None)
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKey]:
@@ -74,4 +98,5 @@ async def revoke_key(session: AsyncSession, key_id: str) -> ApiKey:
         raise InputError(f"No API key has id {key_id}", field="key_id")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+    forget_cached(key.key_hash)
     return key

@@ -4,28 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from ledgerlink.api.responses import ErrorDetail, ErrorResponse
 
-
-class ErrorDetail(BaseModel):
-    """What went wrong: a machine-readable code, a message, and the offending field."""
-
-    code: str = Field(description="e.g. not_found, invalid_request, invalid_input, conflict, "
-                                  "unauthenticated, missing_scope")
-    message: str
-    field: str | None = Field(None, description="The offending parameter or body field, "
-                                                "dotted (e.g. integration.account.export.x).")
-    details: dict[str, Any] | None = None
-
-
-class ErrorBody(BaseModel):
-    """Every error answer: `{"error": {...}}`."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"error": {
-        "code": "not_found", "message": "No integration connection has uuid '…'",
-        "field": "integration_uuid"}}]})
-
-    error: ErrorDetail
+ErrorBody = ErrorResponse  # one error envelope for the whole API
+__all__ = ["DESCRIPTIONS", "ErrorBody", "ErrorDetail", "errors"]
 
 
 DESCRIPTIONS = {

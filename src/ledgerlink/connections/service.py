@@ -12,17 +12,14 @@ from ledgerlink.connections import configuration, repository
 from ledgerlink.connections.schemas import CONNECTION_FIELDS, SECRET_FIELDS
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.db.models.integrations import Integration
-from ledgerlink.errors import InputError, LedgerlinkError
+from ledgerlink.errors import InputError, RecordNotFoundError
 
 MASK = "••••"
 MIN_REVEALED_LENGTH = 16  # below this, even 4 characters are too large a share of the secret
 
 
-class RecordNotFound(LedgerlinkError):
+class RecordNotFound(RecordNotFoundError):
     """404: no record with this id (an integration, partner function or automation)."""
-
-    status = 404
-    code = "not_found"
 
 
 @dataclass(frozen=True)

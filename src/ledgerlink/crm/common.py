@@ -10,15 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.crm import repository
 from ledgerlink.db.base import Base
-from ledgerlink.errors import InputError, NotFoundError
+from ledgerlink.errors import InputError, RecordNotFoundError
 
 M = TypeVar("M", bound=Base)
 
 
-class RecordNotFound(NotFoundError):
+class RecordNotFound(RecordNotFoundError):
     """A CRM record that does not exist (404)."""
-
-    code = "not_found"
 
     def __init__(self, label: str, record_id: str | uuid.UUID) -> None:
         super().__init__(f"No {label} with id {record_id}", field="id",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict
 
+from ledgerlink.api.responses import ErrorResponse
 from ledgerlink.crm.types import Pagination
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1-200)")]
@@ -24,23 +24,7 @@ def pagination(total: int, limit: int, offset: int) -> Pagination:
     return Pagination(total=total, limit=limit, offset=offset)
 
 
-class ErrorDetail(BaseModel):
-    """What went wrong: a machine-readable code, a message, and the offending field."""
-
-    code: str
-    message: str
-    field: str | None = None
-    details: dict[str, Any] | None = None
-
-
-class ErrorBody(BaseModel):
-    """Every error answer."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"error": {"code": "invalid_input", "message": "customer_id: no customer with id "
-                   "0f8e3c52-8d0c-4c39-9a39-7f3f0a0c1d11", "field": "customer_id"}}]})
-
-    error: ErrorDetail
+ErrorBody = ErrorResponse  # one error envelope for the whole API
 
 
 def _error(description: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from ledgerlink.crm.types import (
     Text255,
     Url,
     is_usage_based,
+    page_config,
     reject_null,
 )
 
@@ -97,6 +98,8 @@ class CustomerOut(CustomerCreate):
 class CustomerPage(BaseModel):
     """A page of customers."""
 
+    model_config = page_config(CustomerOut)
+
     data: list[CustomerOut]
     pagination: Pagination
 
@@ -149,6 +152,8 @@ class CrmContactOut(CrmContactCreate):
 
 class CrmContactPage(BaseModel):
     """A page of CRM contacts."""
+
+    model_config = page_config(CrmContactOut)
 
     data: list[CrmContactOut]
     pagination: Pagination
@@ -220,6 +225,8 @@ class ProductOut(ProductCreate):
 class ProductPage(BaseModel):
     """A page of products."""
 
+    model_config = page_config(ProductOut)
+
     data: list[ProductOut]
     pagination: Pagination
 
@@ -287,6 +294,8 @@ class EmailConfigurationOut(EmailConfigurationCreate):
 
 class EmailConfigurationPage(BaseModel):
     """A page of email configurations."""
+
+    model_config = page_config(EmailConfigurationOut)
 
     data: list[EmailConfigurationOut]
     pagination: Pagination

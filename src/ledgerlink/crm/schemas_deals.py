@@ -21,6 +21,7 @@ from ledgerlink.crm.types import (
     Percent,
     Quantity,
     Text255,
+    page_config,
     reject_null,
 )
 from ledgerlink.crm.views import DealView
@@ -92,6 +93,8 @@ class DealProductOut(DealProductCreate):
 
 class DealProductPage(BaseModel):
     """A page of a deal's products."""
+
+    model_config = page_config(DealProductOut)
 
     data: list[DealProductOut]
     pagination: Pagination
@@ -165,6 +168,8 @@ class DealOut(DealCreate):
 
 class DealPage(BaseModel):
     """A page of deals."""
+
+    model_config = page_config(DealOut)
 
     data: list[DealOut]
     pagination: Pagination

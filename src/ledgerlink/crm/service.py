@@ -100,7 +100,7 @@ async def create_crm_contact(session: AsyncSession, values: Mapping[str, Any]) -
 
 
 async def get_crm_contact(session: AsyncSession, contact_id: str | uuid.UUID) -> CrmContact:
-    """A CRM contact, or RecordNotFound (a NotFoundError: 404, field "id")."""
+    """A CRM contact, or RecordNotFound (404, field "id")."""
     return await require(session, CrmContact, contact_id, "CRM contact")
 
 

@@ -136,6 +136,15 @@ class Pagination(BaseModel):
     offset: int = Field(description="How many matching records precede this page")
 
 
+def page_config(item: type[BaseModel]) -> ConfigDict:
+    """A page's OpenAPI example: one page holding the item's first example."""
+    extra = item.model_config.get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    first = list(examples[:1]) if isinstance(examples, list) else []
+    return ConfigDict(json_schema_extra={"examples": [
+        {"data": first, "pagination": {"total": len(first), "limit": 50, "offset": 0}}]})
+
+
 USAGE_BASED = "Usage-Based"
 
 

@@ -32,7 +32,13 @@ from ledgerlink.email.templates import (
     render_text,
     text_to_html,
 )
-from ledgerlink.errors import InputError, LedgerlinkError, NotFoundError, ProviderError
+from ledgerlink.errors import (
+    InputError,
+    LedgerlinkError,
+    NotFoundError,
+    ProviderError,
+    RecordNotFoundError,
+)
 from ledgerlink.http.idempotency import idempotency_key
 from ledgerlink.hub import Hub
 from ledgerlink.providers.xero.actions_base import segment
@@ -208,7 +214,7 @@ async def _recipient(session: AsyncSession, client: XeroClient, invoice: dict[st
     if params.email_recipient:
         try:  # the names still come from the source when it knows them
             person = await _from_source(session, client, invoice, deal_context, params)
-        except (InputError, NotFoundError):
+        except (InputError, NotFoundError, RecordNotFoundError):
             person = None
         first, last = (person.first_name, person.last_name) if person else ("", "")
         return Recipient(params.email_recipient, first, last)
@@ -243,7 +249,7 @@ async def _from_source(session: AsyncSession, client: XeroClient, invoice: dict[
         contact_id = params.email_recipient_contact_id or ""
         try:
             crm_contact = await crm_service.get_crm_contact(session, contact_id)
-        except NotFoundError:
+        except RecordNotFoundError:
             raise InputError(f"email_recipient_contact_id: no CRM contact with id {contact_id}",
                              field="email_recipient_contact_id") from None
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ledgerlink.db.models.integrations import Integration, ProviderGrant
 
@@ -18,7 +18,8 @@ async def list_integrations(session: AsyncSession) -> list[Integration]:
 
 async def get_integration(session: AsyncSession, integration_id: str) -> Integration | None:
     """One integration with its grant loaded."""
-    result = await session.execute(select(Integration).options(selectinload(Integration.grant))
+    # One joined query: the integration and its grant are always needed together.
+    result = await session.execute(select(Integration).options(joinedload(Integration.grant))
                                    .where(Integration.id == integration_id))
     return result.scalar_one_or_none()
 

@@ -63,19 +63,63 @@ class IntegrationEnvelope(BaseModel):
     data: IntegrationOut
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """A JSON schema with its `$defs` references replaced by the definitions themselves."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return {**_inline(defs[ref.rsplit("/", 1)[1]], defs), **_inline(rest, defs)}
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def query_variants() -> list[JsonDict]:
+    """One schema per query type: its name as a constant and its parameters."""
+    from ledgerlink.providers.xero import aging, reports  # noqa: F401  (register their queries)
+    from ledgerlink.providers.xero.queries import QUERIES
+
+    variants: list[JsonDict] = []
+    for name, spec in sorted(QUERIES.items()):
+        params = spec.params.model_json_schema()
+        params = _inline(params, params.pop("$defs", {}))
+        params.pop("title", None)
+        variants.append({"title": name, "description": spec.description, "type": "object",
+                         "properties": {"query_type": {"const": name}, "params": params},
+                         "required": ["query_type"], "additionalProperties": False})
+    return variants
+
+
+QUERY_EXAMPLES: list[JsonDict] = [
+    {"query_type": "xero_invoices", "params": {"statuses": ["AUTHORISED"],
+                                               "date_from": "2026-01-01"}},
+    {"query_type": "xero_aged_receivables_summary", "params": {"date": "2026-11-21"}},
+    {"query_type": "xero_profit_and_loss", "params": {"fromDate": "2026-04-01",
+                                                      "toDate": "2026-10-31"}}]
+
+
+def _document_query_types(schema: JsonDict) -> None:
+    # Documentation only: the service validates, so an unknown type's 422 lists what is allowed.
+    variants = query_variants()
+    properties = schema["properties"]
+    assert isinstance(properties, dict) and isinstance(properties["query_type"], dict)
+    properties["query_type"]["enum"] = [v["title"] for v in variants]
+    schema["oneOf"] = list(variants)
+    schema["examples"] = list(QUERY_EXAMPLES)
+
+
 class QueryRequest(BaseModel):
-    """A read-only query: its type and parameters (snake_case and camelCase dates accepted)."""
+    """A read-only query: its type and parameters (snake_case and camelCase names accepted)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"query_type": "xero_invoices", "params": {"statuses": ["AUTHORISED"],
-                                                   "date_from": "2026-01-01"}},
-        {"query_type": "xero_aged_receivables_summary", "params": {"date": "2026-11-21"}},
-        {"query_type": "xero_profit_and_loss", "params": {"fromDate": "2026-04-01",
-                                                          "toDate": "2026-10-31"}}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_query_types)
 
-    query_type: str = Field(description="e.g. xero_contacts, xero_invoices, "
-                            "xero_aged_receivables_summary")
-    params: dict[str, Any] = Field(default_factory=dict)
+    query_type: str = Field(description="The query type; each one's parameters are in the "
+                            "schema's variants (e.g. xero_invoices, xero_aged_receivables_summary)",
+                            examples=["xero_invoices"])
+    params: dict[str, Any] = Field(default_factory=dict, description="The query type's "
+                                   "parameters; dates as YYYY-MM-DD, in snake_case or camelCase")
 
 
 class QueryResult(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pydantic
@@ -9,11 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.db.base import utcnow
 from ledgerlink.db.models.integrations import Integration, ProviderGrant
-from ledgerlink.errors import ConflictError, InputError, NotFoundError
+from ledgerlink.errors import ConflictError, InputError, RecordNotFoundError
 from ledgerlink.http.auth import ConnectionKind, TokenSet
 from ledgerlink.hub import Hub
 from ledgerlink.integrations import repository
 from ledgerlink.providers.xero.oauth import XeroConnection
+
+# A query reuses an active integration's row (with its grant) for this long, so a busy caller's
+# queries skip the lookup. Queries only read: a status change made by another process is seen
+# at most this late; this process's own changes (connect_xero) drop the entry at once.
+QUERY_LOOKUP_SECONDS = 1.0
+_LOOKUPS = "query_lookups"
 
 
 async def list_integrations(session: AsyncSession) -> list[Integration]:
@@ -25,7 +32,7 @@ async def get_integration(session: AsyncSession, integration_id: str) -> Integra
     """One integration, or a 404 naming the id."""
     integration = await repository.get_integration(session, integration_id)
     if integration is None:
-        raise NotFoundError(f"No integration has id {integration_id}", field="id")
+        raise RecordNotFoundError(f"No integration has id {integration_id}", field="id")
     return integration
 
 
@@ -74,8 +81,41 @@ async def connect_xero(session: AsyncSession, hub: Hub, tokens: TokenSet,
             integration.connection_kind = kind.value
             integration.connected_at, integration.disconnected_at = utcnow(), None
         out.append(integration)
+        forget_lookup(hub, integration.id)
     await session.flush()
     return out
+
+
+def forget_lookup(hub: Hub, integration_id: str | None = None) -> None:
+    """Drop the remembered row of one integration (or of all) used by queries."""
+    lookups: dict[str, Any] = hub.extras.get(_LOOKUPS, {})
+    if integration_id is None:
+        lookups.clear()
+    else:
+        lookups.pop(integration_id, None)
+
+
+async def integration_for_query(session: AsyncSession, hub: Hub,
+                                integration_id: str) -> Integration:
+    """The integration a query runs on, remembered briefly while it is active."""
+    ttl = float(hub.extras.get("query_lookup_seconds", QUERY_LOOKUP_SECONDS))
+    lookups: dict[str, tuple[Integration, float]] = hub.extras.setdefault(_LOOKUPS, {})
+    now = time.monotonic()
+    remembered = lookups.get(integration_id)
+    if remembered is not None and remembered[1] > now:
+        return remembered[0]
+    integration = await get_integration(session, integration_id)
+    if ttl > 0 and integration.status == "active":
+        # Out of the session, fully loaded: a rollback of this request cannot expire it.
+        session.expunge(integration)
+        if integration.grant is not None:
+            session.expunge(integration.grant)
+        if len(lookups) >= 1000:
+            lookups.clear()
+        lookups[integration_id] = (integration, now + ttl)
+    else:
+        lookups.pop(integration_id, None)
+    return integration
 
 
 async def run_query(session: AsyncSession, hub: Hub, integration_id: str, query_type: str,
@@ -86,7 +126,7 @@ async def run_query(session: AsyncSession, hub: Hub, integration_id: str, query_
     from ledgerlink.providers.xero.queries import QUERIES
     from ledgerlink.providers.xero.queries import run_query as provider_query
 
-    integration = await get_integration(session, integration_id)
+    integration = await integration_for_query(session, hub, integration_id)
     if query_type not in QUERIES:
         allowed = ", ".join(sorted(QUERIES))
         raise InputError(f"Unknown query_type '{query_type}'. Allowed: {allowed}",
