@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,11 @@ from ledgerlink.config import Settings
 from ledgerlink.db.base import Base
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.db.engine import Database
+from ledgerlink.emulator.core.server import RunningEmulator
+from ledgerlink.http.auth import ConnectionKind, TokenSet
 from ledgerlink.hub import Hub
+from ledgerlink.integrations import service as integrations_service
+from ledgerlink.providers.xero.oauth import XeroOAuth
 
 POSTGRES_URL = os.environ.get("LEDGERLINK_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -69,6 +74,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings of a test hub: its own database and a fresh encryption key."""
+    return base_settings(database_url, tmp_path)
+
+
+def base_settings(database_url: str, tmp_path: Path) -> Settings:
+    """What the `settings` fixture gives, for conftests that build on it."""
     return Settings(data_dir=tmp_path, database_url=database_url,
                     secret_keys=SecretStr(SecretBox.generate_key()),
                     api_key_pepper=SecretStr("test-pepper"))
@@ -121,3 +131,43 @@ def make_key(hub: Hub) -> KeyMaker:
 def bearer(secret: str) -> dict[str, str]:
     """The Authorization header for a key."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+def with_emulator_app(settings: Settings, emulator: RunningEmulator) -> Settings:
+    """Settings whose Xero app is the emulator's demo app, on the emulator's URLs."""
+    info = emulator.emulator.info()
+    return settings.model_copy(update={
+        "xero_client_id": info["client_id"],
+        "xero_client_secret": SecretStr(info["client_secret"]),
+        "xero_api_url": emulator.api_url, "xero_identity_url": emulator.base_url})
+
+
+async def consent(emulator: RunningEmulator,
+                  tenant_ids: list[str] | None = None) -> dict[str, Any]:
+    """A consent's token answer for the demo app (the demo organisation unless told)."""
+    info = emulator.emulator.info()
+    async with httpx.AsyncClient(base_url=emulator.base_url) as control:
+        answer = await control.post("/_emulator/connect", json={
+            "client_id": info["client_id"], "tenant_ids": tenant_ids or [info["tenant_id"]]})
+        answer.raise_for_status()
+        token: dict[str, Any] = answer.json()
+        return token
+
+
+async def connect_emulator(hub: Hub, emulator: RunningEmulator,
+                           token: dict[str, Any] | None = None) -> str:
+    """Connect an organisation from a consent's tokens and /connections; the integration id."""
+    info = emulator.emulator.info()
+    token = token or await consent(emulator)
+    oauth = XeroOAuth.for_base_url(emulator.base_url, info["client_id"], info["client_secret"])
+    try:
+        connections = await oauth.connections(token["access_token"])
+    finally:
+        await oauth.aclose()
+    tokens = TokenSet(token["access_token"], token["refresh_token"],
+                      emulator.emulator.clock.time() + token["expires_in"],
+                      tuple(token["scope"].split()))
+    async with hub.db.session() as session:
+        made = await integrations_service.connect_xero(
+            session, hub, tokens, connections, kind=ConnectionKind.OAUTH_AUTHORIZATION_CODE)
+        return made[0].id

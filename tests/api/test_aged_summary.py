@@ -7,18 +7,14 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from ledgerlink.api.app import create_app
 from ledgerlink.auth.scopes import Scope
 from ledgerlink.config import Settings
 from ledgerlink.emulator.core.config import EmulatorConfig
 from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
-from ledgerlink.http.auth import ConnectionKind, TokenSet
 from ledgerlink.hub import Hub
-from ledgerlink.integrations import service
-from ledgerlink.providers.xero.oauth import XeroOAuth
-from tests.hub_fixtures import KeyMaker, bearer
+from tests.hub_fixtures import KeyMaker, bearer, connect_emulator, with_emulator_app
 
 AS_AT = "2026-06-30"
 
@@ -36,11 +32,7 @@ def emulator() -> Iterator[RunningEmulator]:
 
 @pytest.fixture
 def settings(settings: Settings, emulator: RunningEmulator) -> Settings:
-    info = emulator.emulator.info()
-    return settings.model_copy(update={
-        "xero_client_id": info["client_id"],
-        "xero_client_secret": SecretStr(info["client_secret"]),
-        "xero_api_url": emulator.api_url, "xero_identity_url": emulator.base_url})
+    return with_emulator_app(settings, emulator)
 
 
 def _invoice(control: httpx.Client, headers: dict[str, str], name: str, amount: str,
@@ -72,21 +64,12 @@ async def api(hub: Hub, make_key: KeyMaker, emulator: RunningEmulator
             "Invoice": {"InvoiceID": part}, "Account": {"Code": "090"}, "Amount": "25.00",
             "Date": "2026-04-01"}]})
         assert paid.status_code == 200, paid.text
-    oauth = XeroOAuth.for_base_url(emulator.base_url, info["client_id"], info["client_secret"])
-    try:
-        connections = await oauth.connections(token["access_token"])
-    finally:
-        await oauth.aclose()
-    tokens = TokenSet(token["access_token"], token["refresh_token"],
-                      emulator.emulator.clock.time() + 1800, tuple(token["scope"].split()))
-    async with hub.db.session() as session:
-        made = await service.connect_xero(session, hub, tokens, connections,
-                                          kind=ConnectionKind.OAUTH_AUTHORIZATION_CODE)
+    integration_id = await connect_emulator(hub, emulator, token)
     secret = await make_key(Scope.INTEGRATIONS_READ)
     transport = httpx.ASGITransport(app=create_app(hub=hub))
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test",
                                  headers=bearer(secret)) as http:
-        yield http, made[0].id
+        yield http, integration_id
 
 
 async def test_summary_matches_the_hand_computation(

@@ -8,18 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from ledgerlink.api.app import create_app
 from ledgerlink.auth.scopes import Scope
 from ledgerlink.config import Settings
 from ledgerlink.emulator.core.config import EmulatorConfig
 from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
-from ledgerlink.http.auth import ConnectionKind, TokenSet
 from ledgerlink.hub import Hub
-from ledgerlink.integrations import service
-from ledgerlink.providers.xero.oauth import XeroOAuth
-from tests.hub_fixtures import KeyMaker, bearer
+from tests.hub_fixtures import KeyMaker, bearer, connect_emulator, with_emulator_app
 
 
 @pytest.fixture(scope="module")
@@ -35,33 +31,13 @@ def emulator() -> Iterator[RunningEmulator]:
 @pytest.fixture
 def settings(settings: Settings, emulator: RunningEmulator) -> Settings:
     """The hub's Xero app is the emulator's demo app."""
-    info = emulator.emulator.info()
-    return settings.model_copy(update={
-        "xero_client_id": info["client_id"],
-        "xero_client_secret": SecretStr(info["client_secret"]),
-        "xero_api_url": emulator.api_url, "xero_identity_url": emulator.base_url})
+    return with_emulator_app(settings, emulator)
 
 
 @pytest.fixture
 async def integration_id(hub: Hub, emulator: RunningEmulator) -> str:
     """The demo organisation connected through a real consent's tokens and /connections."""
-    info = emulator.emulator.info()
-    async with httpx.AsyncClient(base_url=emulator.base_url) as control:
-        token = (await control.post("/_emulator/connect",
-                                    json={"client_id": info["client_id"],
-                                          "tenant_ids": [info["tenant_id"]]})).json()
-    oauth = XeroOAuth.for_base_url(emulator.base_url, info["client_id"], info["client_secret"])
-    try:
-        connections = await oauth.connections(token["access_token"])
-    finally:
-        await oauth.aclose()
-    tokens = TokenSet(token["access_token"], token["refresh_token"],
-                      emulator.emulator.clock.time() + token["expires_in"],
-                      tuple(token["scope"].split()))
-    async with hub.db.session() as session:
-        made = await service.connect_xero(session, hub, tokens, connections,
-                                          kind=ConnectionKind.OAUTH_AUTHORIZATION_CODE)
-    return made[0].id
+    return await connect_emulator(hub, emulator)
 
 
 @pytest.fixture

@@ -10,27 +10,25 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from ledgerlink.api.app import create_app
 from ledgerlink.auth.scopes import Scope
 from ledgerlink.config import Settings
 from ledgerlink.crm import service as crm
-from ledgerlink.db.crypto import SecretBox
 from ledgerlink.emulator.core.config import EmulatorConfig
 from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
-from ledgerlink.http.auth import ConnectionKind, TokenSet
 from ledgerlink.hub import Hub
-from ledgerlink.integrations import service
-from ledgerlink.providers.xero.oauth import XeroOAuth
 from tests.hub_fixtures import (  # noqa: F401
     KeyMaker,
+    base_settings,
     bearer,
     client,
+    connect_emulator,
     database_url,
     hub,
     make_key,
     postgres_database,
+    with_emulator_app,
 )
 
 
@@ -84,37 +82,15 @@ async def xero(emulator: RunningEmulator) -> AsyncIterator[Xero]:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path,  # noqa: F811
-             emulator: RunningEmulator) -> Settings:
-    """The test hub's settings (as in hub_fixtures) with the emulator's demo app as Xero app."""
-    info = emulator.emulator.info()
-    return Settings(data_dir=tmp_path, database_url=database_url,
-                    secret_keys=SecretStr(SecretBox.generate_key()),
-                    api_key_pepper=SecretStr("test-pepper"),
-                    xero_client_id=info["client_id"],
-                    xero_client_secret=SecretStr(info["client_secret"]),
-                    xero_api_url=emulator.api_url, xero_identity_url=emulator.base_url)
+def settings(database_url: str, tmp_path: Path, emulator: RunningEmulator) -> Settings:  # noqa: F811
+    """The test hub's settings with the emulator's demo app as Xero app."""
+    return with_emulator_app(base_settings(database_url, tmp_path), emulator)
 
 
 @pytest.fixture
 async def integration_id(hub: Hub, xero: Xero) -> str:  # noqa: F811
     """The demo organisation connected from a real consent's tokens and /connections."""
-    info = xero.info
-    token = (await xero.control.post("/_emulator/connect", json={
-        "client_id": info["client_id"], "tenant_ids": [info["tenant_id"]]})).json()
-    oauth = XeroOAuth.for_base_url(xero.handle.base_url, info["client_id"],
-                                   info["client_secret"])
-    try:
-        connections = await oauth.connections(token["access_token"])
-    finally:
-        await oauth.aclose()
-    tokens = TokenSet(token["access_token"], token["refresh_token"],
-                      xero.handle.emulator.clock.time() + token["expires_in"],
-                      tuple(token["scope"].split()))
-    async with hub.db.session() as session:
-        made = await service.connect_xero(session, hub, tokens, connections,
-                                          kind=ConnectionKind.OAUTH_AUTHORIZATION_CODE)
-    return made[0].id
+    return await connect_emulator(hub, xero.handle)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import uvicorn
 from pydantic import SecretStr
 
@@ -19,11 +18,9 @@ from ledgerlink.config import Settings
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.emulator.core.config import EmulatorConfig
 from ledgerlink.emulator.core.server import RunningEmulator, free_port
-from ledgerlink.http.auth import ConnectionKind, TokenSet
 from ledgerlink.http.budget import MemoryBudget, XeroLimits
 from ledgerlink.hub import Hub
-from ledgerlink.integrations import service
-from ledgerlink.providers.xero.oauth import XeroOAuth
+from tests.hub_fixtures import connect_emulator, consent  # noqa: F401  (consent: re-exported)
 
 T = TypeVar("T")
 HIGH = 10**9  # limits out of reach: the emulator still reports X-*Limit-Remaining from them
@@ -56,34 +53,10 @@ def unlimited_budget(hub: Hub) -> None:
                                                         app_per_minute=HIGH))
 
 
-async def consent(emulator: RunningEmulator) -> dict[str, Any]:
-    """A real consent's token answer for the demo app and organisation."""
-    info = emulator.emulator.info()
-    async with httpx.AsyncClient(base_url=emulator.base_url) as control:
-        answer = await control.post("/_emulator/connect", json={
-            "client_id": info["client_id"], "tenant_ids": [info["tenant_id"]]})
-        answer.raise_for_status()
-        token: dict[str, Any] = answer.json()
-        return token
-
-
 async def connect_demo(hub: Hub, emulator: RunningEmulator,
                        token: dict[str, Any] | None = None) -> str:
     """Connect the demo organisation from a consent's tokens and /connections; its id."""
-    info = emulator.emulator.info()
-    token = token or await consent(emulator)
-    oauth = XeroOAuth.for_base_url(emulator.base_url, info["client_id"], info["client_secret"])
-    try:
-        connections = await oauth.connections(token["access_token"])
-    finally:
-        await oauth.aclose()
-    tokens = TokenSet(token["access_token"], token["refresh_token"],
-                      emulator.emulator.clock.time() + token["expires_in"],
-                      tuple(token["scope"].split()))
-    async with hub.db.session() as session:
-        made = await service.connect_xero(session, hub, tokens, connections,
-                                          kind=ConnectionKind.OAUTH_AUTHORIZATION_CODE)
-        return made[0].id
+    return await connect_emulator(hub, emulator, token)
 
 
 class LiveHub:
