@@ -28,7 +28,7 @@ from ledgerlink.providers.xero.actions import (
 )
 from ledgerlink.providers.xero.client import XeroClient
 from ledgerlink.providers.xero.models import Contact, ContactStatus
-from ledgerlink.providers.xero.wire import Where, any_of, where
+from ledgerlink.providers.xero.where import Where, any_of, where
 
 Kind = Literal["customer", "crm_contact", "explicit"]
 # Field names of Xero's "already assigned to another contact" refusals.

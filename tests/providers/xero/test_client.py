@@ -21,7 +21,8 @@ from ledgerlink.errors import (
 )
 from ledgerlink.http.budget import Priority
 from ledgerlink.providers.xero.client import BatchItemResult, XeroClient
-from ledgerlink.providers.xero.wire import Field, Guid, parse_msdate, parse_record
+from ledgerlink.providers.xero.where import Field, Guid
+from ledgerlink.providers.xero.wire import parse_msdate, parse_record
 from tests.providers.xero.conftest import HttpFactory, RequestLog, connect
 
 pytestmark = pytest.mark.timeout(60)

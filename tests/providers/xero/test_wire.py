@@ -12,21 +12,15 @@ import pytest
 
 from ledgerlink.emulator.core.server import RunningEmulator
 from ledgerlink.errors import InputError
+from ledgerlink.providers.xero.where import Field, Guid, all_of, any_of, literal, order_by, where
 from ledgerlink.providers.xero.wire import (
-    Field,
-    Guid,
-    all_of,
-    any_of,
     dumps,
     format_if_modified_since,
-    literal,
     loads,
     money,
-    order_by,
     parse_date,
     parse_msdate,
     parse_record,
-    where,
 )
 
 pytestmark = pytest.mark.timeout(60)

@@ -41,7 +41,8 @@ from ledgerlink.http.clock import Clock, SystemClock
 from ledgerlink.providers.xero.client import XeroClient
 from ledgerlink.providers.xero.queries import QuerySpec, register_query
 from ledgerlink.providers.xero.reports_params import parse_params
-from ledgerlink.providers.xero.wire import Where, money, parse_date, where
+from ledgerlink.providers.xero.where import Where, where
+from ledgerlink.providers.xero.wire import money, parse_date
 
 __all__ = [
     "BUCKETS", "AgedSummary", "AgedSummaryParams", "AgingTotals", "ContactAging", "Side",

@@ -15,7 +15,8 @@ from ledgerlink.http.budget import Priority
 from ledgerlink.http.client import CallContext, ProviderHttp
 from ledgerlink.http.idempotency import MAX_LENGTH, idempotency_key
 from ledgerlink.providers.xero.errors import raise_for_xero
-from ledgerlink.providers.xero.wire import Where, dumps, format_if_modified_since, loads
+from ledgerlink.providers.xero.where import Where
+from ledgerlink.providers.xero.wire import dumps, format_if_modified_since, loads
 
 __all__ = ["MAX_BATCH", "MAX_PAGE_SIZE", "BatchItemResult", "XeroClient"]
 

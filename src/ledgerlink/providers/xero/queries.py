@@ -45,8 +45,8 @@ from ledgerlink.providers.xero.models_base import (
 )
 from ledgerlink.providers.xero.models_documents import Invoice
 from ledgerlink.providers.xero.models_records import Account, Contact, TaxRate
-from ledgerlink.providers.xero.wire import Field as XeroField
-from ledgerlink.providers.xero.wire import all_of
+from ledgerlink.providers.xero.where import Field as XeroField
+from ledgerlink.providers.xero.where import all_of
 
 __all__ = [
     "QUERIES", "AccountsQuery", "AgedByContactQuery", "BalanceSheetQuery",
