@@ -7,7 +7,6 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,10 +20,11 @@ from rich.table import Table
 
 from ledgerlink.auth import service as auth_service
 from ledgerlink.auth.scopes import Scope
+from ledgerlink.cli.browser import ConsentForm, port_or_free
 from ledgerlink.config import Settings
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.emulator.core.config import EmulatorConfig
-from ledgerlink.emulator.core.server import RunningEmulator, free_port, start_in_thread
+from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
 from ledgerlink.http.auth import ConnectionKind
 from ledgerlink.hub import Hub
 from ledgerlink.integrations import service as integrations
@@ -33,23 +33,6 @@ from ledgerlink.providers.xero.oauth import XeroOAuth
 SCOPES = ["openid", "profile", "email", "offline_access", "accounting.transactions",
           "accounting.contacts", "accounting.settings", "accounting.reports.read",
           "accounting.attachments"]
-
-
-class _Form(HTMLParser):
-    """The consent page's hidden fields and organisation checkboxes."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.hidden: dict[str, str] = {}
-        self.tenants: list[str] = []
-        self.feed(page)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
-        if tag == "input" and values.get("type") == "hidden" and values.get("name"):
-            self.hidden[values["name"]] = values.get("value", "")
-        if tag == "input" and values.get("name") == "tenant_id":
-            self.tenants.append(values.get("value", ""))
 
 
 @dataclass
@@ -86,7 +69,7 @@ async def _connect(demo: Demo, redirect_uri: str) -> None:
     state = oauth.new_state()
     async with httpx2.AsyncClient() as browser:
         page = await browser.get(oauth.authorize_url(redirect_uri, SCOPES, state, verifier))
-        form = _Form(page.text)
+        form = ConsentForm(page.text)
         answer = await browser.post(f"{demo.emulator.base_url}/identity/connect/authorize",
                                     data={**form.hidden, "tenant_id": info["tenant_id"],
                                           "decision": "allow"})
@@ -173,11 +156,11 @@ def run_demo(emulator_port: int = 8766, hub_port: int = 8765, keep_running: bool
     from ledgerlink.db.migrate import upgrade_sync
 
     console = Console()
-    emulator = start_in_thread(EmulatorConfig(seed="demo"), port=_free(emulator_port))
+    emulator = start_in_thread(EmulatorConfig(seed="demo"), port=port_or_free(emulator_port))
     settings = _settings(data_dir, emulator)
     upgrade_sync(settings.resolved_database_url())
     hub = Hub.from_settings(settings)
-    server, api_url = _start_hub(hub, _free(hub_port))
+    server, api_url = _start_hub(hub, port_or_free(hub_port))
     demo = Demo(console, emulator, hub, api_url)
     try:
         console.print(f"Xero emulator {emulator.base_url} · ledgerlink API {api_url} · "
@@ -213,16 +196,3 @@ def _footer(demo: Demo) -> None:
         f"-d '{{\"query_type\": \"xero_invoices\", \"params\": {{\"statuses\": "
         f"[\"AUTHORISED\"]}}}}' {base}/query\n"
         "Run `ledgerlink demo --keep-running` to keep both servers up.", soft_wrap=True)
-
-
-def _free(port: int) -> int:
-    """`port` when it is free, else any free port."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return free_port()
-    return port

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import os
 import secrets
-import socket
 import tempfile
 import time
 from collections import defaultdict
@@ -15,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,8 +23,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
+from ledgerlink.cli.browser import ConsentForm, port_or_free
 from ledgerlink.emulator.core.config import EmulatorConfig
-from ledgerlink.emulator.core.server import RunningEmulator, free_port, start_in_thread
+from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
 
 try:  # xero-python is a dev dependency (make demo installs it); run_tour says when it is missing
     from xero_python import accounting as xa
@@ -77,22 +76,6 @@ def _text(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-class _ConsentForm(HTMLParser):
-    """The consent page's inputs: hidden fields to send back and organisations to tick."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.inputs: list[dict[str, str]] = []
-        self.feed(page)
-        self.hidden = {i["name"]: i.get("value", "") for i in self.inputs
-                       if i.get("type") == "hidden" and i.get("name")}
-        self.tenants = [i.get("value") for i in self.inputs if i.get("name") == "tenant_id"]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "input":
-            self.inputs.append({k: v or "" for k, v in attrs})
-
-
 # ---- the steps -------------------------------------------------------------------------------
 def connect(tour: Tour) -> None:
     """The authorization-code flow over HTTP: authorize, consent, code, token exchange."""
@@ -102,7 +85,7 @@ def connect(tour: Tour) -> None:
               "redirect_uri": info["redirect_uris"][0], "state": state,
               "code_challenge": challenge.rstrip(b"=").decode(), "code_challenge_method": "S256"}
     page = tour.http.get("/identity/connect/authorize", params=params)
-    form = _ConsentForm(page.text)
+    form = ConsentForm(page.text)
     if page.status_code != 200 or info["tenant_id"] not in form.tenants:
         raise TourError(f"the consent page does not offer the demo org ({page.status_code})")
     answer = tour.http.post("/identity/connect/authorize", data={
@@ -277,16 +260,10 @@ STEPS: tuple[Callable[[Tour], None], ...] = (
 # ---- the frame around the steps -------------------------------------------------------------
 def _start(port: int, console: Console) -> RunningEmulator:
     """The emulator on `port`, or on a free port (said so) when that one is taken."""
-    if port:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                chosen = free_port()
-                console.print(f"[yellow]Port {port} is taken; using {chosen} instead.[/]")
-                port = chosen
-    return start_in_thread(EmulatorConfig(seed="demo"), port=port)
+    chosen = port_or_free(port)
+    if port and chosen != port:
+        console.print(f"[yellow]Port {port} is taken; using {chosen} instead.[/]")
+    return start_in_thread(EmulatorConfig(seed="demo"), port=chosen)
 
 
 def _sdk(tour: Tour, temp_dir: str) -> None:

@@ -36,7 +36,7 @@ def _render_item(kind: str, obj: Any, autogen: AutogenContext) -> str | Literal[
                 f".with_variant(sa.String({obj.precision + 2}), 'sqlite')")
     if type(obj).load_dialect_impl is TypeDecorator.load_dialect_impl:
         return f"sa.{obj.impl_instance!r}"  # one type on every backend: its impl says it all
-    raise NotImplementedError(
+    raise TypeError(
         f"{type(obj).__name__} differs per backend: teach _render_item in "
         "ledgerlink/db/migrations/env.py how to write it in plain SQLAlchemy")
 

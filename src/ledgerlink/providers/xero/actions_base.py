@@ -142,6 +142,13 @@ def write_key(client: XeroClient, action_name: str, operation_id: str) -> str:
     return idempotency_key("xero", action_name, client.tenant_id, operation_id)
 
 
+async def write(client: XeroClient, action_name: str, operation_id: str, method: str,
+                path: str, body: Any) -> dict[str, Any]:
+    """One write of an action, named after it and keyed by the caller's operation id."""
+    return await client.write(method, path, body, operation=action_name,
+                              idempotency_key=write_key(client, action_name, operation_id))
+
+
 def segment(value: str) -> str:
     """One path segment, escaped so an id or file name can never change the path."""
     return quote(value, safe="")

@@ -17,7 +17,7 @@ from ledgerlink.providers.xero.actions_base import (
     list_records,
     many,
     segment,
-    write_key,
+    write,
 )
 from ledgerlink.providers.xero.client import XeroClient
 from ledgerlink.providers.xero.models_inputs import ContactInput
@@ -69,31 +69,25 @@ def _path(contact_id: str) -> str:
 @action("create_contact", write=True)
 async def create_contact(client: XeroClient, params: CreateContact) -> Contact:
     """Create a contact."""
-    body = await client.write("PUT", "/Contacts", {"Contacts": [params.to_xero()]},
-                              operation="create_contact",
-                              idempotency_key=write_key(client, "create_contact",
-                                                        params.operation_id))
+    body = await write(client, "create_contact", params.operation_id,
+                       "PUT", "/Contacts", {"Contacts": [params.to_xero()]})
     return first(body, "Contacts", Contact)
 
 
 @action("update_contact", write=True)
 async def update_contact(client: XeroClient, params: UpdateContact) -> Contact:
     """Update a contact by id."""
-    body = await client.write("POST", _path(params.contact_id),
-                              {"Contacts": [params.to_xero()]}, operation="update_contact",
-                              idempotency_key=write_key(client, "update_contact",
-                                                        params.operation_id))
+    body = await write(client, "update_contact", params.operation_id,
+                       "POST", _path(params.contact_id), {"Contacts": [params.to_xero()]})
     return first(body, "Contacts", Contact)
 
 
 @action("archive_contact", write=True)
 async def archive_contact(client: XeroClient, params: WriteContactId) -> Contact:
     """Archive a contact (ContactStatus ARCHIVED); it and its documents are kept."""
-    body = await client.write("POST", _path(params.contact_id),
-                              {"Contacts": [{"ContactStatus": "ARCHIVED"}]},
-                              operation="archive_contact",
-                              idempotency_key=write_key(client, "archive_contact",
-                                                        params.operation_id))
+    body = await write(client, "archive_contact", params.operation_id,
+                       "POST", _path(params.contact_id),
+                       {"Contacts": [{"ContactStatus": "ARCHIVED"}]})
     return first(body, "Contacts", Contact)
 
 

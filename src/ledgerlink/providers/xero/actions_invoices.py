@@ -20,7 +20,7 @@ from ledgerlink.providers.xero.actions_base import (
     many,
     segment,
     split_csv,
-    write_key,
+    write,
 )
 from ledgerlink.providers.xero.client import XeroClient
 from ledgerlink.providers.xero.models_base import (
@@ -126,10 +126,8 @@ def _path(invoice_id: str) -> str:
 @action("create_invoice", write=True)
 async def create_invoice(client: XeroClient, params: CreateInvoice) -> Invoice:
     """Create an invoice; Xero computes line amounts, tax and totals."""
-    body = await client.write("PUT", "/Invoices", {"Invoices": [params.to_xero()]},
-                              operation="create_invoice",
-                              idempotency_key=write_key(client, "create_invoice",
-                                                        params.operation_id))
+    body = await write(client, "create_invoice", params.operation_id,
+                       "PUT", "/Invoices", {"Invoices": [params.to_xero()]})
     return first(body, "Invoices", Invoice)
 
 
@@ -141,9 +139,8 @@ async def update_invoice(client: XeroClient, params: UpdateInvoice) -> Invoice:
 
 async def _post(client: XeroClient, name: str, params: WriteParams, invoice_id: str,
                 element: dict[str, object]) -> Invoice:
-    body = await client.write("POST", _path(invoice_id), {"Invoices": [element]},
-                              operation=name,
-                              idempotency_key=write_key(client, name, params.operation_id))
+    body = await write(client, name, params.operation_id,
+                       "POST", _path(invoice_id), {"Invoices": [element]})
     return first(body, "Invoices", Invoice)
 
 
@@ -164,9 +161,8 @@ async def void_invoice(client: XeroClient, params: WriteInvoiceId) -> Invoice:
 @action("send_invoice", write=True)
 async def send_invoice(client: XeroClient, params: WriteInvoiceId) -> InvoiceSent:
     """Email an approved sales invoice to its contact (POST /Invoices/{id}/Email)."""
-    await client.write("POST", f"{_path(params.invoice_id)}/Email", {},
-                       operation="send_invoice",
-                       idempotency_key=write_key(client, "send_invoice", params.operation_id))
+    await write(client, "send_invoice", params.operation_id,
+                "POST", f"{_path(params.invoice_id)}/Email", {})
     return InvoiceSent(invoice_id=params.invoice_id)
 
 
@@ -208,9 +204,7 @@ async def get_invoice_history(client: XeroClient, params: InvoiceId) -> list[His
 async def add_note_to_invoice(client: XeroClient,
                               params: AddNoteToInvoice) -> list[HistoryRecord]:
     """Add a note to an invoice's history."""
-    body = await client.write("PUT", f"{_path(params.invoice_id)}/History",
-                              {"HistoryRecords": [{"Details": params.notes}]},
-                              operation="add_note_to_invoice",
-                              idempotency_key=write_key(client, "add_note_to_invoice",
-                                                        params.operation_id))
+    body = await write(client, "add_note_to_invoice", params.operation_id,
+                       "PUT", f"{_path(params.invoice_id)}/History",
+                       {"HistoryRecords": [{"Details": params.notes}]})
     return many(body.get("HistoryRecords"), HistoryRecord)

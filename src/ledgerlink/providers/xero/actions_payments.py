@@ -17,7 +17,7 @@ from ledgerlink.providers.xero.actions_base import (
     list_records,
     many,
     segment,
-    write_key,
+    write,
 )
 from ledgerlink.providers.xero.client import XeroClient
 from ledgerlink.providers.xero.models_base import Money, OptMoney, PaymentStatus, XeroDate
@@ -82,20 +82,16 @@ def _path(payment_id: str) -> str:
 @action("pay_invoice", write=True)
 async def pay_invoice(client: XeroClient, params: PayInvoice) -> Payment:
     """Pay an invoice; Xero refuses more than is due and documents not AUTHORISED."""
-    body = await client.write("PUT", "/Payments", {"Payments": [params.payment()]},
-                              operation="pay_invoice",
-                              idempotency_key=write_key(client, "pay_invoice",
-                                                        params.operation_id))
+    body = await write(client, "pay_invoice", params.operation_id,
+                       "PUT", "/Payments", {"Payments": [params.payment()]})
     return first(body, "Payments", Payment)
 
 
 @action("reverse_payment", write=True)
 async def reverse_payment(client: XeroClient, params: WritePaymentId) -> Payment:
     """Reverse a payment (Status DELETED); the invoice's amount due is restored."""
-    body = await client.write("POST", _path(params.payment_id),
-                              {"Status": PaymentStatus.DELETED}, operation="reverse_payment",
-                              idempotency_key=write_key(client, "reverse_payment",
-                                                        params.operation_id))
+    body = await write(client, "reverse_payment", params.operation_id,
+                       "POST", _path(params.payment_id), {"Status": PaymentStatus.DELETED})
     return first(body, "Payments", Payment)
 
 

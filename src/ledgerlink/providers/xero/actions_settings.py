@@ -15,7 +15,7 @@ from ledgerlink.providers.xero.actions_base import (
     list_records,
     many,
     segment,
-    write_key,
+    write,
 )
 from ledgerlink.providers.xero.client import XeroClient
 from ledgerlink.providers.xero.models_base import AccountType
@@ -66,40 +66,33 @@ def _account_path(account_id: str) -> str:
 @action("create_account", write=True)
 async def create_account(client: XeroClient, params: CreateAccount) -> Account:
     """Create an account (PUT /Accounts takes the account unwrapped)."""
-    body = await client.write("PUT", "/Accounts", params.to_xero(), operation="create_account",
-                              idempotency_key=write_key(client, "create_account",
-                                                        params.operation_id))
+    body = await write(client, "create_account", params.operation_id,
+                       "PUT", "/Accounts", params.to_xero())
     return first(body, "Accounts", Account)
 
 
 @action("update_account", write=True)
 async def update_account(client: XeroClient, params: UpdateAccount) -> Account:
     """Change an account's code, name, type, tax type, description and the like."""
-    body = await client.write("POST", _account_path(params.account_id),
-                              {"Accounts": [params.to_xero()]}, operation="update_account",
-                              idempotency_key=write_key(client, "update_account",
-                                                        params.operation_id))
+    body = await write(client, "update_account", params.operation_id,
+                       "POST", _account_path(params.account_id), {"Accounts": [params.to_xero()]})
     return first(body, "Accounts", Account)
 
 
 @action("archive_account", write=True)
 async def archive_account(client: XeroClient, params: WriteAccountId) -> Account:
     """Archive an account (Status ARCHIVED); system accounts cannot be archived."""
-    body = await client.write("POST", _account_path(params.account_id),
-                              {"Accounts": [{"Status": "ARCHIVED"}]},
-                              operation="archive_account",
-                              idempotency_key=write_key(client, "archive_account",
-                                                        params.operation_id))
+    body = await write(client, "archive_account", params.operation_id,
+                       "POST", _account_path(params.account_id),
+                       {"Accounts": [{"Status": "ARCHIVED"}]})
     return first(body, "Accounts", Account)
 
 
 @action("delete_account", write=True)
 async def delete_account(client: XeroClient, params: WriteAccountId) -> Account:
     """Delete an account; Xero refuses (ValidationError) once it has transactions."""
-    body = await client.write("DELETE", _account_path(params.account_id), None,
-                              operation="delete_account",
-                              idempotency_key=write_key(client, "delete_account",
-                                                        params.operation_id))
+    body = await write(client, "delete_account", params.operation_id,
+                       "DELETE", _account_path(params.account_id), None)
     return first(body, "Accounts", Account)
 
 
@@ -153,28 +146,24 @@ def _item_path(item_id: str) -> str:
 @action("create_item", write=True)
 async def create_item(client: XeroClient, params: CreateItem) -> Item:
     """Create an item."""
-    body = await client.write("PUT", "/Items", {"Items": [params.to_xero()]},
-                              operation="create_item",
-                              idempotency_key=write_key(client, "create_item",
-                                                        params.operation_id))
+    body = await write(client, "create_item", params.operation_id,
+                       "PUT", "/Items", {"Items": [params.to_xero()]})
     return first(body, "Items", Item)
 
 
 @action("update_item", write=True)
 async def update_item(client: XeroClient, params: UpdateItem) -> Item:
     """Update an item by id."""
-    body = await client.write("POST", _item_path(params.item_id), {"Items": [params.to_xero()]},
-                              operation="update_item",
-                              idempotency_key=write_key(client, "update_item",
-                                                        params.operation_id))
+    body = await write(client, "update_item", params.operation_id,
+                       "POST", _item_path(params.item_id), {"Items": [params.to_xero()]})
     return first(body, "Items", Item)
 
 
 @action("delete_item", write=True)
 async def delete_item(client: XeroClient, params: WriteItemId) -> Deleted:
     """Delete an item (Xero answers 204 with no body)."""
-    await client.write("DELETE", _item_path(params.item_id), None, operation="delete_item",
-                       idempotency_key=write_key(client, "delete_item", params.operation_id))
+    await write(client, "delete_item", params.operation_id,
+                "DELETE", _item_path(params.item_id), None)
     return Deleted(id=params.item_id)
 
 
@@ -202,9 +191,7 @@ async def get_item_history(client: XeroClient, params: ItemId) -> list[HistoryRe
 @action("add_note_to_item", write=True)
 async def add_note_to_item(client: XeroClient, params: AddNoteToItem) -> list[HistoryRecord]:
     """Add a note to an item's history."""
-    body = await client.write("PUT", f"{_item_path(params.item_id)}/History",
-                              {"HistoryRecords": [{"Details": params.notes}]},
-                              operation="add_note_to_item",
-                              idempotency_key=write_key(client, "add_note_to_item",
-                                                        params.operation_id))
+    body = await write(client, "add_note_to_item", params.operation_id,
+                       "PUT", f"{_item_path(params.item_id)}/History",
+                       {"HistoryRecords": [{"Details": params.notes}]})
     return many(body.get("HistoryRecords"), HistoryRecord)
