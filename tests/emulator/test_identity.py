@@ -33,7 +33,7 @@ from ledgerlink.emulator.xero.models.base import Org
 REDIRECT = "http://127.0.0.1:9000/callback"
 SCOPES = "openid profile email offline_access accounting.transactions accounting.contacts"
 VERIFIER = "v" * 20 + "-._~" + "0123456789abcdefghijKLMNOP"  # 50 chars of the PKCE alphabet
-WEB_SECRET = "web-secret-0123456789abcdefghijklmnop"  # 32+ bytes, as HS256 keys should be
+WEB_SECRET = "web-secret-0123456789abcdefghijklmnop"
 
 
 class StandIn:
@@ -327,7 +327,9 @@ def test_tokens_are_jwts_with_xero_claims(env: Env) -> None:
     rows = env.client.get("/Connections", headers=env.bearer(body["access_token"])).json()
     assert claims["authentication_event_id"] == rows[0]["authEventId"]
     # The emulator's clock is not the wall clock, so only the signature and audience count.
-    ident = jwt.decode(body["id_token"], WEB_SECRET, algorithms=["HS256"],
+    key = jwt.PyJWKSet.from_dict(env.client.get(
+        "/.well-known/openid-configuration/jwks").json()).keys[0]
+    ident = jwt.decode(body["id_token"], key.key, algorithms=["RS256"],
                        audience=env.app.client_id,
                        options={"verify_exp": False, "verify_nbf": False, "verify_iat": False})
     assert ident["email"] == "demo.user@example.com" and ident["given_name"] == "Demo"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ledgerlink.emulator.xero.query import (
-    WhereSyntaxError,
+    QueryParseError,
     compile_where,
     get_path,
     parse_order,
@@ -353,7 +353,7 @@ def test_where_strings_generated_by_pyxero() -> None:
     ],
 )
 def test_syntax_errors_report_position(where: str, position: int) -> None:
-    with pytest.raises(WhereSyntaxError) as info:
+    with pytest.raises(QueryParseError) as info:
         compile_where(where)
     assert info.value.position == position
     assert f"position {position}" in str(info.value)
@@ -361,9 +361,9 @@ def test_syntax_errors_report_position(where: str, position: int) -> None:
 
 
 def test_deep_nesting_is_a_syntax_error_not_a_crash() -> None:
-    with pytest.raises(WhereSyntaxError, match="nested too deeply"):
+    with pytest.raises(QueryParseError, match="nested too deeply"):
         compile_where("(" * 10_000 + "IsSold" + ")" * 10_000)
-    with pytest.raises(WhereSyntaxError, match="nested too deeply"):
+    with pytest.raises(QueryParseError, match="nested too deeply"):
         compile_where("!" * 10_000 + "IsSold")
 
 
@@ -389,7 +389,7 @@ def test_parse_order(order: str, expected: list[tuple[str, bool]]) -> None:
     [("Name SIDEWAYS", 0), ("Name, , Date", 6), ("Name;DROP", 0), ("Name ASC, 1x", 10)],
 )
 def test_parse_order_rejects_junk(order: str, position: int) -> None:
-    with pytest.raises(WhereSyntaxError) as info:
+    with pytest.raises(QueryParseError) as info:
         parse_order(order)
     assert info.value.position == position
 

@@ -7,7 +7,6 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -30,8 +29,8 @@ from ledgerlink.emulator.xero.reports import (
     trial_balance,
 )
 from ledgerlink.emulator.xero.reports_aged import bucket_of
+from tests.xero_openapi import spec_file
 
-SPEC = Path("/work/shared/xero-openapi/xero_accounting.yaml")
 CHART = [  # code, name, type, class, system account
     ("090", "Bank", "BANK", "ASSET", None),
     ("610", "Accounts Receivable", "CURRENT", "ASSET", "DEBTORS"),
@@ -212,7 +211,8 @@ def acc_id(org: Org, code: str) -> str:
 @cache
 def report_schema() -> dict[str, Any]:
     """ReportWithRow with every $ref inlined and no property the spec does not name."""
-    schemas = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
+    spec = spec_file("xero_accounting.yaml").read_text(encoding="utf-8")
+    schemas = yaml.safe_load(spec)["components"]["schemas"]
 
     def resolve(node: Any) -> Any:
         if isinstance(node, dict):

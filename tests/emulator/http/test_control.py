@@ -123,8 +123,9 @@ def test_calls_are_counted_per_tenant_and_operation(emulator: RunningEmulator,
     counts = ok(ctl.get("/_emulator/calls"))
     assert counts == {"total": 7, "by_tenant": {
         info["tenant_id"]: {"createContacts": 1, "getContact": 1, "getContacts": 3},
-        other_id: {"getOrganisations": 2}}}
-    assert ok(ctl.delete("/_emulator/calls")) == {"total": 0, "by_tenant": {}}
+        other_id: {"getOrganisations": 2}}, "identity": {"total": 0, "by_client": {}}}
+    assert ok(ctl.delete("/_emulator/calls")) == {
+        "total": 0, "by_tenant": {}, "identity": {"total": 0, "by_client": {}}}
 
 
 def test_reset_returns_to_the_seeded_start(emulator: RunningEmulator, ctl: httpx.Client,

@@ -203,7 +203,8 @@ def test_where_on_invoices_with_dates_and_status(api: httpx.Client) -> None:
 def test_bad_where_is_a_400(api: httpx.Client) -> None:
     response = api.get("/Contacts", params={"where": 'Name=="unclosed'})
     assert response.status_code == 400
-    assert body(response)["Type"] == "ValidationException"
+    assert body(response) == {"ErrorNumber": 16, "Type": "QueryParseException",
+                              "Message": "Unterminated string literal"}
 
 
 # ---- paths, GUIDs and booleans --------------------------------------------------------------

@@ -131,6 +131,7 @@ def test_bad_request_without_elements(api: httpx2.Client) -> None:
     error = _raised(api.get("/Invoices", params={"where": 'Status=="PAID'}))
     assert type(error) is ValidationError
     assert "where" in error.message and error.problems[0].field is None
+    assert error.message.endswith("Unterminated string literal")
 
 
 def test_reused_idempotency_key_is_a_conflict(api: httpx2.Client) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -33,6 +34,14 @@ def _org_summary(org: Any) -> dict[str, Any]:
     return {"tenant_id": org.tenant_id, "name": org.name, "country": org.country,
             "contacts": len(org.contacts), "invoices": len(org.invoices),
             "accounts": len(org.accounts), "items": len(org.items)}
+
+
+def _grouped(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """{outer: {operation: count}} from (outer, operation) counts, in sorted order."""
+    out: dict[str, dict[str, int]] = {}
+    for (outer, operation), count in sorted(counts.items()):
+        out.setdefault(outer, {})[operation] = count
+    return out
 
 
 def _move_clock(emu: Emulator, data: dict[str, Any]) -> None:
@@ -155,11 +164,13 @@ def control_router(emu: Emulator) -> Router:
     async def calls(request: Request, params: dict[str, str]) -> Response:
         if request.method == "DELETE":
             emu.calls.clear()
-        out: dict[str, dict[str, int]] = {}
-        for (tenant, operation), count in sorted(emu.calls.items()):
-            out.setdefault(tenant, {})[operation] = count
-        total = sum(emu.calls.values())
-        return JSONResponse({"total": total, "by_tenant": out})
+            emu.identity.calls.clear()
+        # `total` stays the accounting API's count; identity calls (token grants, revocation,
+        # connections) are apart, by client id, so tests can count refreshes.
+        identity = emu.identity.calls
+        return JSONResponse({"total": sum(emu.calls.values()), "by_tenant": _grouped(emu.calls),
+                             "identity": {"total": sum(identity.values()),
+                                          "by_client": _grouped(identity)}})
 
     router.add("GET", "/_emulator/info", info)
     router.add("POST", "/_emulator/reset", reset)

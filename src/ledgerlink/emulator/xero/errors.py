@@ -3,6 +3,7 @@
 XeroError
 ├── ValidationException      400, ErrorNumber 10, Elements[].ValidationErrors[]
 ├── BadRequest               400, a plain message (bad query parameter, idempotency clash)
+├── QueryParseException      400, ErrorNumber 16: a `where` or `order` Xero cannot parse or type
 ├── Unauthorized             401, problem JSON with Detail
 ├── Forbidden                403, problem JSON (tenant not connected, missing scope)
 ├── NotFound                 404, plain text
@@ -77,6 +78,15 @@ class BadRequest(XeroError):
 
     def body(self) -> Any:
         return {"ErrorNumber": 10, "Type": self.type_, "Message": self.message}
+
+
+class QueryParseException(XeroError):
+    """400 for a `where`/`order` with an unknown field, mismatched types or bad syntax."""
+
+    status = 400
+
+    def body(self) -> Any:
+        return {"ErrorNumber": 16, "Type": "QueryParseException", "Message": self.message}
 
 
 class Unauthorized(XeroError):

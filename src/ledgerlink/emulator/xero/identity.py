@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from ledgerlink.emulator.xero.identity_authorize import (
     parse_authorize,
     redirect_with,
 )
+from ledgerlink.emulator.xero.identity_keys import SigningKey, at_hash
 from ledgerlink.emulator.xero.identity_state import (
     AuthCode,
     Connection,
@@ -35,6 +37,7 @@ from ledgerlink.emulator.xero.identity_tokens import (
     encode_jwt,
     expiry_text,
     id_claims,
+    narrow_scopes,
     parse_bearer,
     pkce_matches,
 )
@@ -74,7 +77,9 @@ class IdentityService:
         self._em = emulator
         self.user = User.demo(emulator.config.random_seed)
         self._ids = IdGen(f"{emulator.config.random_seed}:identity")
-        self._key = secrets.token_bytes(32)
+        self._key = secrets.token_bytes(32)  # access tokens: only the emulator verifies them
+        self.signing_key = SigningKey()  # id_tokens: clients verify them against the JWKS
+        self.calls: Counter[tuple[str, str]] = Counter()  # (client id, operation)
         self._codes: dict[str, AuthCode] = {}
         self._families: dict[str, Family] = {}
         self._refresh: dict[str, RefreshRecord] = {}
@@ -89,7 +94,7 @@ class IdentityService:
         self._ids.reseed(f"{self._em.config.random_seed}:identity")
         self._key = secrets.token_bytes(32)
         for store in (self._codes, self._families, self._refresh, self._access,
-                      self._connections):
+                      self._connections, self.calls):
             store.clear()
         self._issued = 0
 
@@ -102,6 +107,14 @@ class IdentityService:
     def discovery(self) -> dict[str, Any]:
         """The OpenID discovery document."""
         return discovery_document(self._em.config.base_url, self._issuer())
+
+    def jwks(self) -> dict[str, Any]:
+        """The key set that verifies id_tokens (the discovery document's `jwks_uri`)."""
+        return self.signing_key.jwks()
+
+    def record_call(self, client_id: str, operation: str) -> None:
+        """Count an identity call for /_emulator/calls; unregistered client ids count as ""."""
+        self.calls[(client_id if client_id in self._em.apps else "", operation)] += 1
 
     # ---- consent (browser side) --------------------------------------------------------------
     def authorization_request(self, params: Mapping[str, str]) -> AuthRequest:
@@ -139,7 +152,7 @@ class IdentityService:
         self._codes[code] = AuthCode(
             code=code, client_id=request.app.client_id, redirect_uri=request.redirect_uri,
             scopes=request.scopes, session=session, challenge=request.challenge,
-            method=request.method, expires_at=self._now() + CODE_TTL)
+            method=request.method, expires_at=self._now() + CODE_TTL, nonce=request.nonce)
         return redirect_with(request.redirect_uri, code=code, state=request.state)
 
     def connect(self, app: XeroApp, tenant_ids: list[str], scopes: list[str]) -> dict[str, Any]:
@@ -201,7 +214,8 @@ class IdentityService:
         if record.challenge is not None and not pkce_matches(
                 form.get("code_verifier"), record.challenge, record.method):
             raise OAuthError("invalid_grant")
-        return self._issue(app, record.session, record.scopes, public=not confidential)
+        return self._issue(app, record.session, record.scopes, public=not confidential,
+                           nonce=record.nonce)
 
     def _grant_refresh(self, app: XeroApp, confidential: bool,
                        form: Mapping[str, str]) -> dict[str, Any]:
@@ -220,7 +234,7 @@ class IdentityService:
             self._revoke_family(family, drop_access=False)
             raise OAuthError("invalid_grant")
         self._use_refresh(record)
-        scopes = self._narrow(family.scopes, form.get("scope"))
+        scopes = narrow_scopes(family.scopes, form.get("scope"))
         return self._issue(app, family.session, scopes, public=family.public, family=family)
 
     def _grant_client_credentials(self, app: XeroApp, confidential: bool,
@@ -272,18 +286,8 @@ class IdentityService:
             del self._refresh[record.token]
             raise OAuthError("invalid_grant")
 
-    @staticmethod
-    def _narrow(granted: list[str], requested: str | None) -> list[str]:
-        """A refresh may ask for the granted scopes or fewer, never more."""
-        if not requested or not requested.split():
-            return list(granted)
-        wanted = requested.split()
-        if not set(wanted) <= set(granted):
-            raise OAuthError("invalid_scope")
-        return [s for s in granted if s in wanted]
-
     def _issue(self, app: XeroApp, session: Session, scopes: list[str], public: bool,
-               family: Family | None = None) -> dict[str, Any]:
+               family: Family | None = None, nonce: str | None = None) -> dict[str, Any]:
         """Mint an access token (and refresh/id tokens when their scopes ask) for a session."""
         now = self._now()
         ttl = self._em.config.access_token_ttl
@@ -299,11 +303,12 @@ class IdentityService:
         self._sweep(now)
         response: dict[str, Any] = {}
         if "openid" in scopes and not session.custom:
-            # OIDC §10.1: an HS256 id_token is signed with the client secret, so clients
-            # that verify it (authlib) succeed without a key set.
+            # RS256 as Xero signs it: OIDC clients (openid-client) verify it with the JWKS.
             claims = id_claims(self._issuer(), app.client_id, session, self.user, now, ttl)
-            response["id_token"] = encode_jwt(claims, app.client_secret.encode(),
-                                              kid="client_secret")
+            claims["at_hash"] = at_hash(access)
+            if nonce is not None:  # only the code exchange echoes it (OIDC Core §12.2)
+                claims["nonce"] = nonce
+            response["id_token"] = self.signing_key.sign(claims)
         response.update(access_token=access, expires_in=ttl, token_type="Bearer")
         if offline and family is not None:
             token = self._ids.hex(32).upper()

@@ -13,7 +13,10 @@ from ledgerlink.emulator.xero.identity_tokens import PKCE_METHODS, PKCE_VALUE_RE
 
 # The parameters the consent form carries through in hidden fields.
 AUTHORIZE_FIELDS = ("response_type", "client_id", "redirect_uri", "scope", "state",
-                    "code_challenge", "code_challenge_method")
+                    "code_challenge", "code_challenge_method", "nonce")
+MAX_NONCE = 512  # the nonce is echoed into a form and a token; a bound keeps both small
+# Where identity.xero.com serves its key set (IdentityServer's path).
+JWKS_PATH = "/.well-known/openid-configuration/jwks"
 SCOPE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._:-]*$")
 
 
@@ -45,6 +48,7 @@ class AuthRequest:
     challenge: str | None
     method: str
     params: dict[str, str] = field(default_factory=dict)  # echoed in the consent form
+    nonce: str | None = None  # OIDC: echoed in the id_token of the code exchange
 
 
 def redirect_with(uri: str, **params: str | None) -> str:
@@ -79,8 +83,11 @@ def parse_authorize(apps: Mapping[str, XeroApp], params: Mapping[str, str]) -> A
     method = params.get("code_challenge_method") or ("plain" if challenge else "S256")
     if challenge and (method not in PKCE_METHODS or not PKCE_VALUE_RE.match(challenge)):
         refuse("invalid_request")
+    nonce = params.get("nonce") or None
+    if nonce is not None and len(nonce) > MAX_NONCE:
+        refuse("invalid_request")
     echoed = {k: params[k] for k in AUTHORIZE_FIELDS if params.get(k)}
-    return AuthRequest(app, redirect_uri, scopes, state, challenge, method, echoed)
+    return AuthRequest(app, redirect_uri, scopes, state, challenge, method, echoed, nonce)
 
 
 def discovery_document(base_url: str, issuer: str) -> dict[str, Any]:
@@ -91,12 +98,13 @@ def discovery_document(base_url: str, issuer: str) -> dict[str, Any]:
         "authorization_endpoint": f"{base}/identity/connect/authorize",
         "token_endpoint": f"{base}/connect/token",
         "revocation_endpoint": f"{base}/connect/revocation",
+        "jwks_uri": f"{base}{JWKS_PATH}",
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "code_challenge_methods_supported": list(PKCE_METHODS),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
                                                   "none"],
-        "id_token_signing_alg_values_supported": ["HS256"],
+        "id_token_signing_alg_values_supported": ["RS256"],
         "subject_types_supported": ["public"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
     }

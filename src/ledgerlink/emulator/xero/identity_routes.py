@@ -12,9 +12,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ledgerlink.emulator.core.router import NoRoute, Router, WrongMethod
 from ledgerlink.emulator.xero import wire
 from ledgerlink.emulator.xero.errors import BadRequest, MethodNotAllowed, NotFound, XeroError
-from ledgerlink.emulator.xero.identity_authorize import AuthRedirect, AuthRequest, ConsentError
+from ledgerlink.emulator.xero.identity_authorize import (
+    JWKS_PATH,
+    AuthRedirect,
+    AuthRequest,
+    ConsentError,
+)
 from ledgerlink.emulator.xero.identity_pages import AUTHORIZE_PATH, consent_page, error_page
-from ledgerlink.emulator.xero.identity_tokens import parse_basic
+from ledgerlink.emulator.xero.identity_tokens import GRANT_TYPES, OAuthError, parse_basic
 
 if TYPE_CHECKING:
     from ledgerlink.emulator.xero.identity import IdentityService
@@ -33,10 +38,26 @@ def build_router(service: IdentityService) -> Router:
     router.add("GET", "/connections", routes.get_connections, operation="getConnections")
     router.add("DELETE", "/connections/{id}", routes.delete_connection,
                operation="deleteConnection")
-    for path in ("/.well-known/openid-configuration",
-                 "/identity/.well-known/openid-configuration"):
-        router.add("GET", path, routes.discovery, operation="openidConfiguration")
+    for prefix in ("", "/identity"):
+        router.add("GET", f"{prefix}/.well-known/openid-configuration", routes.discovery,
+                   operation="openidConfiguration")
+        router.add("GET", f"{prefix}{JWKS_PATH}", routes.jwks, operation="jwks")
     return router
+
+
+def _token_operation(form: dict[str, str]) -> str:
+    """How /_emulator/calls names a token request: `token:<grant_type>`."""
+    grant = form.get("grant_type", "")
+    return f"token:{grant if grant in GRANT_TYPES else 'other'}"
+
+
+def _client_of(form: dict[str, str], authorization: str | None) -> str:
+    """The client id a token or revocation request names (Basic header first)."""
+    try:
+        basic = parse_basic(authorization)
+    except OAuthError:
+        return ""
+    return basic[0] if basic is not None else form.get("client_id", "")
 
 
 def _first_values(items: Iterable[tuple[str, Any]]) -> dict[str, str]:
@@ -105,18 +126,23 @@ class IdentityRoutes:
     async def token(self, request: Request, params: dict[str, str]) -> Response:
         """POST /connect/token for the three grants."""
         form = _first_values((await request.form()).multi_items())
-        basic = parse_basic(request.headers.get("authorization"))
-        return _json(self.service.token(form, basic), headers=NO_STORE)
+        header = request.headers.get("authorization")
+        # Counted before any check, as accounting calls are: a refused refresh is a call too.
+        self.service.record_call(_client_of(form, header), _token_operation(form))
+        return _json(self.service.token(form, parse_basic(header)), headers=NO_STORE)
 
     async def revocation(self, request: Request, params: dict[str, str]) -> Response:
         """POST /connect/revocation: 200 with an empty body."""
         form = _first_values((await request.form()).multi_items())
-        self.service.revoke(form, parse_basic(request.headers.get("authorization")))
+        header = request.headers.get("authorization")
+        self.service.record_call(_client_of(form, header), "revokeToken")
+        self.service.revoke(form, parse_basic(header))
         return Response(b"", status_code=200)
 
     async def get_connections(self, request: Request, params: dict[str, str]) -> Response:
         """GET /Connections: a bare JSON array, optionally filtered by authEventId."""
         grant = self.service.authenticate(request.headers.get("authorization"))
+        self.service.record_call(grant.app.client_id, "getConnections")
         raw = request.query_params.get("authEventId")
         event = wire.parse_guid(raw) if raw else None
         if raw and event is None:
@@ -126,6 +152,7 @@ class IdentityRoutes:
     async def delete_connection(self, request: Request, params: dict[str, str]) -> Response:
         """DELETE /Connections/{id}: 204, or 404 when this user has no such connection."""
         grant = self.service.authenticate(request.headers.get("authorization"))
+        self.service.record_call(grant.app.client_id, "deleteConnection")
         connection_id = wire.parse_guid(params["id"])
         if connection_id is None or not self.service.disconnect(grant, connection_id):
             raise NotFound()
@@ -134,6 +161,10 @@ class IdentityRoutes:
     async def discovery(self, request: Request, params: dict[str, str]) -> Response:
         """OpenID discovery, so OAuth libraries can find the endpoints by themselves."""
         return _json(self.service.discovery())
+
+    async def jwks(self, request: Request, params: dict[str, str]) -> Response:
+        """The public key set that verifies id_tokens."""
+        return _json(self.service.jwks())
 
 
 def render_error(exc: XeroError) -> Response:

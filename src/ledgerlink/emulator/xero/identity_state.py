@@ -48,6 +48,7 @@ class AuthCode:
     challenge: str | None
     method: str
     expires_at: float
+    nonce: str | None = None
 
 
 @dataclass
@@ -92,7 +93,6 @@ class Connection:
     auth_event_id: str
     created: datetime
     updated: datetime
-
 
 
 class ConnectionStore:

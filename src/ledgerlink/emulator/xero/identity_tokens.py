@@ -1,4 +1,4 @@
-"""Token mechanics of the emulated identity service: OAuth errors, HS256 JWTs, PKCE, headers."""
+"""Token mechanics of the emulated identity service: OAuth errors, HS256 JWTs, PKCE, scopes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ledgerlink.emulator.xero.identity_state import Session, User
 # RFC 7636 §4.1: 43 to 128 characters of the unreserved set.
 PKCE_VALUE_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 PKCE_METHODS = ("S256", "plain")
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
 class OAuthError(XeroError):
@@ -87,6 +88,16 @@ def pkce_matches(verifier: str | None, challenge: str, method: str) -> bool:
     if not verifier or not PKCE_VALUE_RE.match(verifier):
         return False
     return hmac.compare_digest(pkce_challenge(verifier, method), challenge)
+
+
+def narrow_scopes(granted: list[str], requested: str | None) -> list[str]:
+    """A refresh may ask for the granted scopes or fewer, never more."""
+    if not requested or not requested.split():
+        return list(granted)
+    wanted = requested.split()
+    if not set(wanted) <= set(granted):
+        raise OAuthError("invalid_scope")
+    return [s for s in granted if s in wanted]
 
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:

@@ -1,14 +1,17 @@
-"""Xero `where` filters and `order` clauses, compiled into closures over in-memory records."""
+"""Xero `where` filters compiled into closures over records, type-checked as Xero checks them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol
 
+from ledgerlink.emulator.xero import query_schema as qs
+from ledgerlink.emulator.xero.query_order import QueryParseError, parse_order, sort_records
+from ledgerlink.emulator.xero.query_schema import QType
 from ledgerlink.emulator.xero.query_values import (
     CASE_MAPS,
     KEYWORD_VALUES,
@@ -18,13 +21,12 @@ from ledgerlink.emulator.xero.query_values import (
     compare,
     get_path,
     lookup,
-    normalise,
     parse_iso,
 )
 
 __all__ = [
     "Predicate",
-    "WhereSyntaxError",
+    "QueryParseError",
     "compile_where",
     "get_path",
     "parse_order",
@@ -33,19 +35,10 @@ __all__ = [
 
 _Getter = Callable[[Mapping[str, Any]], Any]
 _Pred = Callable[[Mapping[str, Any]], bool]
-_R = TypeVar("_R", bound=Mapping[str, Any])
 
 # Parentheses and `!` recurse in the parser; cap nesting so hostile input cannot blow the stack.
 _MAX_DEPTH = 64
-
-
-class WhereSyntaxError(ValueError):
-    """A malformed `where` or `order` parameter; `position` is a 0-based character offset."""
-
-    def __init__(self, message: str, position: int, expression: str) -> None:
-        super().__init__(f"{message} at position {position} in {expression!r}")
-        self.position = position
-        self.expression = expression
+_KEYWORD_TYPES = {"true": qs.BOOLEAN, "false": qs.BOOLEAN, "null": qs.NULL}
 
 
 class Predicate(Protocol):
@@ -53,6 +46,10 @@ class Predicate(Protocol):
 
     def __call__(self, record: Mapping[str, Any]) -> bool: ...
 
+
+class _Operand(NamedTuple):
+    get: _Getter
+    type: QType | None  # None: a field of an untyped (schema-less) expression
 
 
 _TOKEN_RE = re.compile(
@@ -87,8 +84,12 @@ def _tokenise(source: str) -> list[_Token]:
     while pos < len(source):
         match = _TOKEN_RE.match(source, pos)
         if match is None:
-            what = "unterminated string" if source[pos] == '"' else f"unexpected {source[pos]!r}"
-            raise WhereSyntaxError(what, pos, source)
+            # Reported only when the parser gets here, as Dynamic LINQ (which Xero runs)
+            # reads tokens lazily: `Contact=aed3707a-…` is an unknown field, not a bad '-'.
+            what = ("Unterminated string literal" if source[pos] == '"'
+                    else f"Syntax error '{source[pos]}'")
+            tokens.append(_Token("bad", what, pos))
+            return tokens
         kind, text = match.lastgroup or "", match.group()
         if kind == "ident":
             kind = text.casefold() if text.casefold() in ("and", "or", "not") else kind
@@ -104,34 +105,42 @@ def _unquote(text: str) -> str:
 
 
 class _Parser:
-    """Recursive descent; AND binds tighter than OR, and `!`/NOT tighter than both."""
+    """Recursive descent; AND binds tighter than OR, and `!`/NOT tighter than both.
 
-    def __init__(self, source: str) -> None:
+    With a `root` type every field must exist on it and every comparison must type-check;
+    without one (unit tests of the engine) fields are untyped and comparisons lenient.
+    """
+
+    def __init__(self, source: str, root: QType | None) -> None:
         self.source = source
+        self.root = root
         self.tokens = _tokenise(source)
         self.index = 0
         self.depth = 0
 
-    def error(self, message: str, token: _Token | None = None) -> WhereSyntaxError:
-        return WhereSyntaxError(message, (token or self.peek()).pos, self.source)
+    def error(self, message: str, token: _Token | None = None) -> QueryParseError:
+        return QueryParseError(message, (token or self.peek()).pos, self.source)
 
     def peek(self, ahead: int = 0) -> _Token:
-        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+        token = self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+        if token.kind == "bad" and not ahead:  # lookahead may see it; reaching it fails
+            raise QueryParseError(token.text, token.pos, self.source)
+        return token
 
     def advance(self) -> _Token:
         token = self.peek()
         self.index = min(self.index + 1, len(self.tokens) - 1)
         return token
 
-    def expect(self, kind: str, what: str) -> _Token:
+    def expect(self, kind: str, message: str) -> _Token:
         if self.peek().kind != kind:
-            raise self.error(f"expected {what} but found {_describe(self.peek())}")
+            raise self.error(message)
         return self.advance()
 
     def parse(self) -> _Pred:
         predicate = self.disjunction()
         if self.peek().kind != "eof":
-            raise self.error(f"unexpected {_describe(self.peek())}")
+            raise self.error("Syntax error")
         return predicate
 
     def nested(self, parse: Callable[[], _Pred]) -> _Pred:
@@ -166,61 +175,73 @@ class _Parser:
         if self.peek().kind == "lp":
             self.advance()
             inner = self.nested(self.disjunction)
-            self.expect("rp", "')'")
+            self.expect("rp", "')' or operator expected")
             return inner
         return self.comparison()
 
     def comparison(self) -> _Pred:
+        start = self.peek()
         left = self.operand()
         if self.peek().kind != "op":
             # A bare operand is a boolean test: `IsSold`, `Name.Contains("x")`.
-            return lambda r: left(r) is True
-        op = self.advance().text
-        op = "==" if op == "=" else op
+            if self.root is not None and left.type is not None and left.type.kind != "bool":
+                raise self.error("Expression of type 'Boolean' expected", start)
+            get = left.get
+            return lambda r: get(r) is True
+        op_token = self.advance()
         right = self.operand()
-        return lambda r: compare(left(r), right(r), op)
+        if self.root is not None:
+            problem = qs.comparison_error(op_token.text, left.type, right.type)
+            if problem:
+                raise self.error(problem, op_token)
+        op = "==" if op_token.text == "=" else op_token.text
+        get_left, get_right = left.get, right.get
+        return lambda r: compare(get_left(r), get_right(r), op)
 
-    def operand(self) -> _Getter:
+    def operand(self) -> _Operand:
         token = self.peek()
         if token.kind in ("str", "num", "dt"):
-            return _constant(self.literal(self.advance()))
+            return self.literal(self.advance())
         if token.kind != "ident":
-            raise self.error(f"expected a field name or value but found {_describe(token)}")
+            raise self.error("Expression expected")
         word, after = token.text.casefold(), self.peek(1)
         if word in KEYWORD_VALUES:
             self.advance()
-            return _constant(KEYWORD_VALUES[word])
+            return _constant(KEYWORD_VALUES[word], _KEYWORD_TYPES[word])
         if word == "guid" and after.kind == "lp":
-            return _constant(self.guid_literal())
+            return _constant(self.guid_literal(), qs.GUID)
         if word in ("datetime", "datetimeoffset") and after.kind == "lp":
-            return _constant(self.datetime_literal())
+            return _constant(self.datetime_literal(), qs.DATETIME)
         is_parse = self.peek(2).kind == "ident" and self.peek(2).text.casefold() == "parse"
         if word in ("datetime", "datetimeoffset") and after.kind == "dot" and is_parse:
             self.advance()
             self.advance()
-            return _constant(self.datetime_literal())
+            return _constant(self.datetime_literal(), qs.DATETIME)
         return self.field()
 
-    def literal(self, token: _Token) -> Any:
+    def literal(self, token: _Token) -> _Operand:
         if token.kind == "str":
-            return _unquote(token.text)
+            return _constant(_unquote(token.text), qs.STRING)
         if token.kind == "num":
-            return Decimal(token.text)
+            value = Decimal(token.text)
+            kind = qs.DOUBLE if "." in token.text else qs.integer_type(int(value))
+            return _constant(value, kind)
         parsed = parse_iso(token.text)  # bare ISO timestamps, as pyxero writes for *DateUTC
         if parsed is None:
             raise self.error(f"invalid date {token.text!r}", token)
-        return parsed
+        return _constant(parsed, qs.DATETIME)
 
     def arguments(self) -> list[tuple[_Token, Any]]:
-        self.expect("lp", "'('")
+        self.expect("lp", "'(' expected")
         args: list[tuple[_Token, Any]] = []
         while self.peek().kind != "rp":
             if args:
-                self.expect("comma", "',' or ')'")
+                self.expect("comma", "')' or ',' expected")
             token = self.advance()
             if token.kind not in ("str", "num"):
-                raise self.error(f"expected a string or number but found {_describe(token)}", token)
-            args.append((token, self.literal(token)))
+                raise self.error("the emulator takes only string or number arguments here",
+                                 token)
+            args.append((token, self.literal(token).get({})))
         self.advance()
         return args
 
@@ -228,7 +249,7 @@ class _Parser:
         start = self.advance()
         args = self.arguments()
         if len(args) != 1 or not isinstance(args[0][1], str):
-            raise self.error("Guid() takes one quoted string", start)
+            raise self.error("No matching constructor in type 'Guid'", start)
         try:
             return GuidLiteral(uuid.UUID(args[0][1]))
         except ValueError:
@@ -246,53 +267,69 @@ class _Parser:
         if not 3 <= len(values) <= 6 or not all(
             isinstance(v, Decimal) and v == v.to_integral_value() for v in values
         ):
-            raise self.error("DateTime() takes 3 to 6 whole numbers", start)
+            raise self.error("No matching constructor in type 'DateTime'", start)
         year, month, day, hour, minute, second = [int(v) for v in values] + [0] * (6 - len(values))
         try:
             return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
         except ValueError as exc:
             raise self.error(f"invalid date ({exc})", start) from None
 
-    def field(self) -> _Getter:
-        segments = [self.advance().text]
+    def field(self) -> _Operand:
+        first = self.advance()
+        segments, kind = [first.text], self.member(self.root, first)
         while self.peek().kind == "dot":
             self.advance()
-            name = self.expect("ident", "a field or method name")
+            name = self.expect("ident", "Identifier expected")
             if self.peek().kind == "lp":
                 break
             segments.append(name.text)
+            kind = self.member(kind, name)
         else:
-            path = tuple(segments)
-            return lambda r: lookup(r, path)
-        path = tuple(segments)
-        getter: _Getter = self.method(lambda r: lookup(r, path), name)
+            return _Operand(_path_getter(segments), kind)
+        operand = self.method(_Operand(_path_getter(segments), kind), name)
         # Once a method has been called, everything after it must be another method call.
         while self.peek().kind == "dot":
             self.advance()
-            name = self.expect("ident", "a method name")
+            name = self.expect("ident", "Identifier expected")
             if self.peek().kind != "lp":
-                raise self.error(f"expected a method call but found {name.text!r}", name)
-            getter = self.method(getter, name)
-        return getter
+                raise self.error(f"the emulator reads no property ({name.text!r}) of a "
+                                 "method's result", name)
+            operand = self.method(operand, name)
+        return operand
 
-    def method(self, target: _Getter, name: _Token) -> _Getter:
+    def member(self, owner: QType | None, name: _Token) -> QType | None:
+        """The type of a field (None when untyped); an unknown field is a parse error."""
+        if owner is None:
+            return None
+        found = qs.member(owner, name.text)
+        if isinstance(found, str):
+            raise self.error(found, name)
+        return found
+
+    def method(self, target: _Operand, name: _Token) -> _Operand:
         key = name.text.casefold()
+        if key not in CASE_MAPS and key not in STRING_TESTS:
+            where = target.type.name if target.type else "String"
+            raise self.error(f"No applicable method '{name.text}' exists in type '{where}'", name)
+        problem = qs.method_error(target.type, name.text) if self.root is not None else None
+        if problem:
+            raise self.error(problem, name)
         args = [value for _, value in self.arguments()]
         if key in CASE_MAPS and not args:
-            return _case_map(target, CASE_MAPS[key])
+            return _Operand(_case_map(target.get, CASE_MAPS[key]), qs.STRING)
         if key in STRING_TESTS and len(args) == 1:
-            return _string_test(target, STRING_TESTS[key], as_text(args[0]).casefold())
-        if key in CASE_MAPS or key in STRING_TESTS:
-            raise self.error(f"wrong number of arguments to {name.text}()", name)
-        raise self.error(f"unknown method {name.text!r}", name)
+            test = _string_test(target.get, STRING_TESTS[key], as_text(args[0]).casefold())
+            return _Operand(test, qs.BOOLEAN)
+        raise self.error(f"No applicable method '{name.text}' exists in type 'String'", name)
 
 
-def _describe(token: _Token) -> str:
-    return "end of expression" if token.kind == "eof" else repr(token.text)
+def _path_getter(segments: list[str]) -> _Getter:
+    path = tuple(segments)
+    return lambda record: lookup(record, path)
 
 
-def _constant(value: Any) -> _Getter:
-    return lambda _record: value
+def _constant(value: Any, kind: QType) -> _Operand:
+    return _Operand(lambda _record: value, kind)
 
 
 def _case_map(target: _Getter, convert: Callable[[str], str]) -> _Getter:
@@ -311,63 +348,12 @@ def _string_test(target: _Getter, test: Callable[[str, str], bool], needle: str)
     return apply
 
 
-def compile_where(expression: str) -> Callable[[Mapping[str, Any]], bool]:
+def compile_where(expression: str, root: QType | None = None) -> _Pred:
     """Compile a Xero `where` expression into a predicate; a blank expression matches all.
 
-    Raises WhereSyntaxError (a ValueError) on malformed input.
+    With `root` (query_schema.resource("Invoice")) fields and types are checked as Xero
+    checks them. Raises QueryParseError (a ValueError) on anything Xero would refuse.
     """
     if not expression.strip():
         return lambda _record: True
-    return _Parser(expression).parse()
-
-
-_ORDER_TERM = re.compile(
-    r"\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?:\s+(ASC|DESC))?\s*\Z", re.IGNORECASE
-)
-
-
-def parse_order(order: str) -> list[tuple[str, bool]]:
-    """Parse `Name ASC, Date DESC` into [(path, descending)]; direction defaults to ASC."""
-    if not order.strip():
-        return []
-    terms: list[tuple[str, bool]] = []
-    offset = 0
-    for part in order.split(","):
-        match = _ORDER_TERM.match(part)
-        if match is None:
-            position = offset + len(part) - len(part.lstrip())
-            raise WhereSyntaxError(f"invalid order term {part.strip()!r}", position, order)
-        terms.append((match.group(1), (match.group(2) or "").upper() == "DESC"))
-        offset += len(part) + 1
-    return terms
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    """Rank by kind first so mixed types never compare directly (None first, strings late)."""
-    value = normalise(value)
-    if value is None:
-        return (0, 0)
-    if isinstance(value, bool):
-        return (1, value)
-    if isinstance(value, Decimal) and not value.is_nan():
-        return (2, value)
-    if isinstance(value, dt.datetime):
-        return (3, value)
-    if isinstance(value, str):
-        return (4, value.casefold())
-    return (5, as_text(value))
-
-
-def _key_for(path: str) -> Callable[[Mapping[str, Any]], tuple[int, Any]]:
-    segments = tuple(path.split("."))
-    return lambda record: _sort_key(lookup(record, segments))
-
-
-def sort_records(records: Sequence[_R], order: Sequence[tuple[str, bool]]) -> list[_R]:
-    """Return records sorted by `order` (from parse_order); ties keep their input order."""
-    result = list(records)
-    # Sorting least-significant key first relies on stability to build a multi-key order;
-    # Python keeps ties in input order even with reverse=True, so mixed ASC/DESC stays stable.
-    for path, descending in reversed(order):
-        result.sort(key=_key_for(path), reverse=descending)
-    return result
+    return _Parser(expression, root).parse()

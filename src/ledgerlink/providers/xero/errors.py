@@ -184,6 +184,10 @@ def _bad_request(body: dict[str, Any], text: str) -> ProviderError:
     if body.get("error") == "invalid_grant":
         return AuthError(f"Xero refused the grant: {_detail(body, text, 'invalid_grant')}",
                          provider_status=400)
+    if body.get("Type") == "QueryParseException":
+        # Xero's parser names the token, not the parameter: say which filter it read.
+        message = f"Xero could not parse the where/order filter: {message}"
+        return ValidationError(message, [FieldProblem(message)])
     return ValidationError(message, [FieldProblem(message, guess_field(message))])
 
 

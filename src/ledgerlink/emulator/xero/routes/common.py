@@ -8,14 +8,15 @@ from typing import Any
 
 from ledgerlink.emulator.xero import wire
 from ledgerlink.emulator.xero.call import Call
-from ledgerlink.emulator.xero.errors import BadRequest
+from ledgerlink.emulator.xero.errors import BadRequest, QueryParseException
 from ledgerlink.emulator.xero.models.base import Record
 from ledgerlink.emulator.xero.query import (
-    WhereSyntaxError,
+    QueryParseError,
     compile_where,
     parse_order,
     sort_records,
 )
+from ledgerlink.emulator.xero.query_schema import resource
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -40,19 +41,20 @@ def modified_since(call: Call, records: Iterable[Record]) -> list[Record]:
     return [r for r in items if r.get("UpdatedDateUTC") and wire.ms_of(r["UpdatedDateUTC"]) > floor]
 
 
-def where_order(call: Call, records: list[Record], default_order: str | None = None
-                ) -> list[Record]:
-    """Apply `where` and `order` (Xero's expression forms)."""
+def where_order(call: Call, records: list[Record], model: str,
+                default_order: str | None = None) -> list[Record]:
+    """Apply `where` and `order`, checked against the fields of `model` (e.g. "Invoice")."""
     where, order = call.q("where"), call.q("order") or default_order
+    root = resource(model)
     try:
-        if where:
-            predicate = compile_where(where)
-            records = [r for r in records if predicate(r)]
-        if order:
-            records = sort_records(records, parse_order(order))
-    except WhereSyntaxError as exc:
-        raise BadRequest(f"The where or order expression is not valid: {exc}") from None
-    return records
+        # Both are checked before any record is read: Xero refuses a bad query on an empty list.
+        predicate = compile_where(where, root) if where else None
+        terms = parse_order(order, root) if order else []
+    except QueryParseError as exc:
+        raise QueryParseException(exc.message) from None
+    if predicate is not None:
+        records = [r for r in records if predicate(r)]
+    return sort_records(records, terms) if terms else records
 
 
 def ids_filter(call: Call, records: list[Record], param: str, field: str) -> list[Record]:

@@ -30,7 +30,7 @@ async def get_contacts(call: Call) -> dict[str, Any]:
     term = call.q("searchTerm")
     if term:
         records = [c for c in records if contacts.matches_search(c, term)]
-    records = where_order(call, modified_since(call, records), "Name ASC")
+    records = where_order(call, modified_since(call, records), "Contact", "Name ASC")
     present = contacts.summary if call.flag("summaryOnly") else _plain
     return paged(call, "Contacts", records, present)
 
@@ -62,7 +62,8 @@ async def get_contact_cis(call: Call) -> dict[str, Any]:
 
 
 async def get_items(call: Call) -> dict[str, Any]:
-    records = where_order(call, modified_since(call, list(call.org.items.values())), "Code ASC")
+    records = where_order(call, modified_since(call, list(call.org.items.values())), "Item",
+                          "Code ASC")
     unitdp = call.unitdp
     return call.ok("Items", [items.present_item(i, unitdp) for i in records])
 

@@ -34,7 +34,7 @@ def _filtered(call: Call) -> list[Record]:
         records = [r for r in records if invoices.matches_search(r, term)]
     if not call.flag("includeArchived") and not statuses and not call.q("IDs"):
         records = [r for r in records if r["Status"] != "DELETED"]
-    return where_order(call, modified_since(call, records), "UpdatedDateUTC ASC")
+    return where_order(call, modified_since(call, records), "Invoice", "UpdatedDateUTC ASC")
 
 
 async def get_invoices(call: Call) -> dict[str, Any]:

@@ -26,7 +26,7 @@ INVOICES = "accounting.transactions|accounting.invoices"
 
 async def get_payments(call: Call) -> dict[str, Any]:
     records = where_order(call, modified_since(call, list(call.org.payments.values())),
-                          "UpdatedDateUTC ASC")
+                          "Payment", "UpdatedDateUTC ASC")
     return paged(call, "Payments", records, lambda r: r)
 
 
@@ -59,7 +59,7 @@ async def delete_payment(call: Call) -> dict[str, Any]:
 
 async def get_credit_notes(call: Call) -> dict[str, Any]:
     records = where_order(call, modified_since(call, list(call.org.credit_notes.values())),
-                          "UpdatedDateUTC ASC")
+                          "CreditNote", "UpdatedDateUTC ASC")
     return paged(call, "CreditNotes", records, creditnotes.present)
 
 
@@ -112,7 +112,8 @@ async def delete_allocation(call: Call) -> dict[str, Any]:
 
 
 async def get_repeating_invoices(call: Call) -> dict[str, Any]:
-    return call.ok("RepeatingInvoices", where_order(call, repeating.listed(call.org)))
+    records = where_order(call, repeating.listed(call.org), "RepeatingInvoice")
+    return call.ok("RepeatingInvoices", records)
 
 
 async def get_repeating_invoice(call: Call) -> dict[str, Any]:

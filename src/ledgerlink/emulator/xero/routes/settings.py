@@ -21,7 +21,8 @@ SCOPE = "accounting.settings"
 
 
 async def get_accounts(call: Call) -> dict[str, Any]:
-    records = where_order(call, modified_since(call, accounts.list_accounts(call.org)))
+    records = where_order(call, modified_since(call, accounts.list_accounts(call.org)),
+                          "Account")
     return call.ok("Accounts", records)
 
 
@@ -55,7 +56,7 @@ async def delete_account(call: Call) -> dict[str, Any]:
 
 
 async def get_tax_rates(call: Call) -> dict[str, Any]:
-    records = where_order(call, list(call.org.tax_rates.values()), "Name ASC")
+    records = where_order(call, list(call.org.tax_rates.values()), "TaxRate", "Name ASC")
     tax_type = call.q("TaxType")
     if tax_type:
         records = [r for r in records if r["TaxType"].upper() == tax_type.upper()]
@@ -79,7 +80,7 @@ async def get_currencies(call: Call) -> dict[str, Any]:
         "BaseCurrencyDescription", call.org.base_currency)}
     records: list[Record] = [base, *[c for k, c in sorted(call.org.currencies.items())
                                      if k != call.org.base_currency]]
-    return call.ok("Currencies", where_order(call, records))
+    return call.ok("Currencies", where_order(call, records, "Currency"))
 
 
 async def create_currency(call: Call) -> dict[str, Any]:
