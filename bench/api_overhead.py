@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import cProfile
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -42,7 +43,7 @@ from ledgerlink.config import Settings
 from ledgerlink.db.base import Base
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.emulator.core.config import EmulatorConfig
-from ledgerlink.emulator.core.server import RunningEmulator, free_port, start_in_thread
+from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
 from ledgerlink.http.auth import ConnectionKind, TokenSet
 from ledgerlink.http.budget import MemoryBudget, XeroLimits
 from ledgerlink.hub import Hub
@@ -55,17 +56,29 @@ HIGH = 10**9  # limits out of reach: the emulator still reports X-*Limit-Remaini
 DIRECT = {"xero_tax_rates": "/TaxRates", "xero_accounts": "/Accounts"}
 
 
+# The child serves on the socket this process bound (its fd is inherited), so no other program
+# on the machine can take the port between choosing it and listening on it.
 EMULATOR_MAIN = """
-import sys, uvicorn
+import socket, sys, uvicorn
 from ledgerlink.emulator.core.app import create_emulator
 from ledgerlink.emulator.core.config import EmulatorConfig
-port, high = int(sys.argv[1]), 10**9
+sock, high = socket.socket(fileno=int(sys.argv[1])), 10**9
+port = sock.getsockname()[1]
 config = EmulatorConfig(seed="demo", latency_ms=0, rate_limits=False, minute_limit=high,
                         day_limit=high, app_minute_limit=high, access_token_ttl=86400,
                         base_url=f"http://127.0.0.1:{port}")
-uvicorn.run(create_emulator(config)[1], host="127.0.0.1", port=port, log_level="warning",
-            access_log=False, lifespan="off")
+uvicorn.Server(uvicorn.Config(create_emulator(config)[1], host="127.0.0.1", port=port,
+                              log_level="warning", access_log=False,
+                              lifespan="off")).run(sockets=[sock])
 """
+
+
+def loopback_socket() -> socket.socket:
+    """A TCP socket bound to a port of its own on 127.0.0.1, for a server to listen on."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 class Emulator:
@@ -81,15 +94,17 @@ class Emulator:
                 day_limit=HIGH, app_minute_limit=HIGH, access_token_ttl=24 * 3600))
             self.base_url = self.thread.base_url
         else:
-            port = free_port()
-            self.base_url = f"http://127.0.0.1:{port}"
-            self.process = subprocess.Popen([sys.executable, "-c", EMULATOR_MAIN, str(port)])
+            with loopback_socket() as sock:
+                self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+                self.process = subprocess.Popen(
+                    [sys.executable, "-c", EMULATOR_MAIN, str(sock.fileno())],
+                    pass_fds=[sock.fileno()])
             self._wait()
         self.api_url = f"{self.base_url}/api.xro/2.0"
         self.info: dict[str, Any] = httpx.get(f"{self.base_url}/_emulator/info").json()
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a guard against a hang, generous when busy
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
@@ -117,7 +132,8 @@ class Served:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.port = free_port()
+        self.sock = loopback_socket()
+        self.port = int(self.sock.getsockname()[1])
         self.server = uvicorn.Server(uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
             lifespan="off"))
@@ -136,8 +152,9 @@ class Served:
 
     def start(self) -> None:
         """Serve, and return once connections are accepted."""
-        self.serving = asyncio.run_coroutine_threadsafe(self.server.serve(), self.loop)
-        deadline = time.monotonic() + 15
+        self.serving = asyncio.run_coroutine_threadsafe(self.server.serve(sockets=[self.sock]),
+                                                        self.loop)
+        deadline = time.monotonic() + 60  # a guard against a hang, generous when busy
         while not self.server.started:
             if self.serving.done() or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start")

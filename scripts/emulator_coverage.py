@@ -1,23 +1,21 @@
-"""Print docs/emulator-coverage.md: which Xero spec operations the emulator serves."""
+"""Print docs/emulator-coverage.md (`make coverage-doc`): the Xero operations the emulator has."""
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
+from tests.xero_openapi import locate  # needs the repository on sys.path (`make coverage-doc`)
 
 from ledgerlink.emulator import EmulatorConfig, create_emulator
 from ledgerlink.emulator.core.router import NoRoute, Route, Router, WrongMethod
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses the 1 MB spec fast
-REPO = Path(__file__).resolve().parents[1]
 API_PREFIX = "/api.xro/2.0"
 METHODS = ("get", "put", "post", "patch", "delete")
 METHOD_ORDER = {m.upper(): i for i, m in enumerate(METHODS)}
@@ -62,15 +60,9 @@ class Coverage:
     extra_routes: dict[str, list[Route]]  # section title -> emulator routes not in any spec
 
 
-def shared_dir() -> Path:
-    """`$LEDGERLINK_SHARED_DIR`, else the `shared/` folder beside the repository."""
-    override = os.environ.get("LEDGERLINK_SHARED_DIR")
-    return Path(override) if override else REPO.parent / "shared"
-
-
 def load_spec(name: str) -> dict[str, Any]:
-    """One of the official OpenAPI files."""
-    with open(shared_dir() / "xero-openapi" / name, encoding="utf-8") as fh:
+    """One of the official OpenAPI files, wherever tests/xero_openapi.py finds them."""
+    with open(locate() / name, encoding="utf-8") as fh:
         loaded: dict[str, Any] = yaml.load(fh, Loader=LOADER)  # a safe loader
     return loaded
 

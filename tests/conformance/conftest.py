@@ -11,6 +11,7 @@ from ledgerlink.emulator.core.config import EmulatorConfig
 from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
 from tests.conformance.spec import Recorder, validate_all
 from tests.conformance.xero_python_support import Sdk, default_sdk, sdk_token_urls
+from tests.xero_openapi import spec_file
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,7 @@ def emulator(recorder: Recorder) -> Iterator[RunningEmulator]:
 @pytest.fixture(scope="module", autouse=True)
 def responses_follow_the_spec(recorder: Recorder) -> Iterator[None]:
     """After a module's tests, every JSON body the emulator sent must fit the spec."""
+    spec_file("xero_accounting.yaml")  # without the spec, say how to get it before any test runs
     yield
     checked, problems = validate_all(recorder.responses)
     assert not problems, f"{len(problems)} schema violations:\n" + "\n".join(problems[:40])

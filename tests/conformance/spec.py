@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 from openapi_schema_validator import OAS30Validator
 
 from ledgerlink.emulator.core.router import NoRoute, Router, WrongMethod
+from tests.xero_openapi import spec_file
 
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "xero-openapi"
-if not SPEC_DIR.exists():  # the checkout may sit elsewhere relative to shared/
-    SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "xero-openapi"
 ACCOUNTING_PREFIX = "/api.xro/2.0"
 
 
@@ -65,7 +62,7 @@ class Recorder:
 
 @cache
 def _load(name: str) -> dict[str, Any]:
-    with open(SPEC_DIR / name) as fh:
+    with open(spec_file(name), encoding="utf-8") as fh:
         loaded: dict[str, Any] = yaml.safe_load(fh)
     return loaded
 

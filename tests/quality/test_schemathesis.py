@@ -3,8 +3,9 @@
 With an all-scopes API key, every operation gets its examples plus positive and negative
 generated cases (routes naming an integration also with the connected demo organisation, so
 queries really reach the emulator). No answer may be a 5xx, an undocumented status, or a body
-that breaks its documented schema. Bounded: a few examples per operation, no shrinking, and a
-time budget per database.
+that breaks its documented schema. Bounded by counts alone: a fixed number of derandomized
+examples per operation and no shrinking, so every run (on an idle or a loaded machine) sends
+the same requests and covers every operation.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from ledgerlink.emulator.core.server import RunningEmulator
 from tests.quality.fuzz import Fuzzer, FuzzReport, load
 from tests.quality.support import LiveHub, connect_demo, hub_settings, unlimited_budget
 
-pytestmark = pytest.mark.timeout(180)
-# Examples per operation, generation mode and path-parameter choice; seconds per database.
-BOUNDS = {"sqlite": (15, 75.0), "postgresql": (4, 30.0)}
+# Only a guard against a hang: the amount of work is fixed by EXAMPLES, not by the clock.
+pytestmark = pytest.mark.timeout(900)
+# Examples per operation, generation mode and path-parameter choice. PostgreSQL gets fewer: the
+# code paths are the same, only the database's answers to odd inputs (NUL, sizes) differ.
+EXAMPLES = {"sqlite": 8, "postgresql": 3}
 
 
 @pytest.fixture
@@ -54,9 +57,9 @@ def test_no_server_error_and_no_schema_violation(live: LiveHub, emulator: Runnin
                                                  database_url: str) -> None:
     integration_id, api_key = live.run(_prepare(live, emulator))
     base_url = live.serve()
-    examples, budget = BOUNDS["sqlite" if database_url.startswith("sqlite") else "postgresql"]
+    examples = EXAMPLES["sqlite" if database_url.startswith("sqlite") else "postgresql"]
     schema = load(create_app(hub=live.hub).openapi())
-    report = Fuzzer(base_url, api_key, integration_id, examples, budget).run(schema)
+    report = Fuzzer(base_url, api_key, integration_id, examples).run(schema)
     print(report.summary())
     assert not report.failures, "\n\n".join(report.failures)
     _assert_it_did_real_work(report)
@@ -72,4 +75,6 @@ def _assert_it_did_real_work(report: FuzzReport) -> None:
                   "POST /api/v3/integration/{integration_uuid}/partner-function",
                   "POST /api/v1/customers"):
         assert any(200 <= code < 300 for code in ops[label]), (label, ops[label])
-    assert len(ops) >= 50, report.summary()
+    # Every operation of the schema was called (nothing is left for lack of time).
+    assert len(report.operations) >= 50, report.summary()
+    assert sorted(set(report.operations) - set(ops)) == [], report.summary()

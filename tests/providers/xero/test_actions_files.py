@@ -36,7 +36,17 @@ from ledgerlink.providers.xero.client import XeroClient
 from tests.providers.xero.conftest import RequestLog
 
 pytestmark = pytest.mark.timeout(30)
-SEED = Path("/work/shared/seeds/prismatic-xero-component.txt")
+# The seed's action keys, here because a user's clone has no ../shared/seeds; where the seed is
+# beside the repository, test_every_seed_action_is_registered checks this list against it.
+SEED = Path(__file__).resolve().parents[4] / "shared" / "seeds" / "prismatic-xero-component.txt"
+SEED_ACTIONS = frozenset({
+    "addNoteToInvoice", "addNoteToItem", "archiveAccount", "archiveContact", "createAccount",
+    "createAttachment", "createContact", "createInvoice", "createItem", "deleteAccount",
+    "deleteInvoice", "deleteItem", "getAccount", "getAttachment", "getContact",
+    "getContactHistory", "getInvoice", "getItem", "getItemHistory", "getPayment",
+    "getPaymentHistory", "listAccounts", "listConnections", "listContacts", "listInvoices",
+    "listItems", "listPayments", "payInvoice", "rawRequest", "reversePayment", "sendInvoice",
+    "updateAccount", "updateContact", "updateItem", "voidInvoice"})
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF"
 
 
@@ -169,7 +179,9 @@ def test_raw_writes_need_an_operation_id() -> None:
 
 # ---- the registry ---------------------------------------------------------------------------
 def test_every_seed_action_is_registered() -> None:
-    keys = set(re.findall(r"\| key: (\w+)", SEED.read_text())) - {"webhook"}
+    if SEED.exists():
+        assert set(re.findall(r"\| key: (\w+)", SEED.read_text())) - {"webhook"} == SEED_ACTIONS
+    keys = SEED_ACTIONS
     assert len(keys) == 35
     registered = {spec.key for spec in ACTIONS.values()}
     assert keys <= registered, sorted(keys - registered)

@@ -59,16 +59,22 @@ def start_in_thread(config: EmulatorConfig | None = None, host: str = "127.0.0.1
     `wrap` may put ASGI middleware around the app (tests record responses this way).
     """
     config = config or EmulatorConfig()
-    port = port or free_port(host)
+    # Bound here and handed to uvicorn: a port only looked up could be taken by another
+    # process (a second test run) before the server binds it.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    port = int(sock.getsockname()[1])
     config.base_url = f"http://{host}:{port}"
     emulator, app = create_emulator(config)
     served = wrap(app) if wrap else app
     uv_config = uvicorn.Config(served, host=host, port=port, log_level="warning", lifespan="off",
                                access_log=False, timeout_keep_alive=30)
     server = uvicorn.Server(uv_config)
-    thread = threading.Thread(target=server.run, name=f"emulator:{port}", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name=f"emulator:{port}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the emulator did not start")
