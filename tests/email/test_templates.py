@@ -9,10 +9,9 @@ from jinja2.exceptions import SecurityError
 from pydantic import ValidationError as PydanticValidationError
 
 from ledgerlink.email.merge import day, invoice_values, money
+from ledgerlink.email.sandbox import HTML, TEXT
 from ledgerlink.email.schemas import EmailParams, parse_email_params
 from ledgerlink.email.templates import (
-    _HTML,
-    _TEXT,
     check_template,
     html_to_text,
     render_html,
@@ -71,7 +70,7 @@ def test_code_is_refused(source: str) -> None:
                                     "{{ xero.__class__ }}", "{{ xero.total.upper() }}"])
 def test_the_sandbox_itself_refuses_payloads(source: str) -> None:
     # Behind the syntax check, the environment alone reaches nothing but dict keys.
-    for env in (_TEXT, _HTML):
+    for env in (TEXT, HTML):
         with pytest.raises(SecurityError):
             env.from_string(source).render(**CONTEXT)
 

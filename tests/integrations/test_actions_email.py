@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import Any, TypeVar
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from ledgerlink.api.app import create_app
+from ledgerlink.auth.scopes import Scope
 from ledgerlink.crm import service as crm
 from ledgerlink.emulator.core.server import free_port
 from ledgerlink.hub import Hub
+from tests.hub_fixtures import KeyMaker, bearer
 from tests.integrations.conftest import Actions, Crm, Xero
 
 
@@ -98,3 +104,148 @@ async def test_branded_invoice_email(act: Actions, xero: Xero, hub: Hub, records
     assert unknown.status_code == 422
     assert unknown.json()["error"]["field"] == "params.email_recipient_contact_id"
     assert len(mailbox.messages) == 2
+
+
+# --- templates are checked, bounded and rendered off the event loop (issue 7, items 1-2) ---
+
+Z94 = "Z" * 94
+# Under 500 characters, this template grew the hub by 1.4 GB in 10 s and froze it.
+RUNAWAY = (f"{{{{ xero.total|replace('','{Z94}')|replace('Z','{Z94}')"
+           f"|replace('Z','{Z94}')|replace('Z','{Z94}') }}}}")
+LOOPS = ("{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}"
+         "{% endfor %}")
+T = TypeVar("T")
+
+
+async def _billable_deal(hub: Hub, records: Crm, **config: Any) -> str:
+    """A default email configuration and a deal whose primary contact has an email."""
+    async with hub.db.session() as session:
+        await crm.create_email_configuration(session, {
+            "name": "Invoices", "from_email": "billing@harbourside.example",
+            "company_name": "Harbourside Joinery", "is_default": True, **config})
+    person = await records.contact("Kiri", email="kiri@islandbay.example")
+    customer = await records.customer("Island Bay Physio")
+    product = await records.product("Treatment table", "980.00", account_code="200",
+                                    tax_type="OUTPUT2")
+    deal_id, _ = await records.deal("Clinic fit-out", [(product, "1")], customer_id=customer,
+                                    primary_contact_id=person)
+    return deal_id
+
+
+async def _while_ticking(work: Awaitable[T]) -> tuple[T, int]:
+    """`work`'s result, and how often another task ran on the event loop meanwhile."""
+    ticks = 0
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        return await work, ticks
+    finally:
+        done.set()
+        await ticker
+
+
+async def _written(xero: Xero) -> tuple[int, int, int | None]:
+    """Invoices and contacts in the organisation, and invoice writes the emulator saw."""
+    return (len(xero.org.invoices), len(xero.org.contacts),
+            (await xero.calls()).get("createInvoices"))
+
+
+async def test_a_runaway_template_is_refused_while_the_hub_serves(
+        act: Actions, api: httpx.AsyncClient, xero: Xero, hub: Hub, records: Crm,
+        mailbox: Mailbox) -> None:
+    deal_id = await _billable_deal(hub, records)
+    before = await _written(xero)
+    for name, source in (("email_body", RUNAWAY), ("email_subject", RUNAWAY[:120] + " }}"),
+                         ("email_body", LOOPS)):
+        template: dict[str, Any] = {name: source}
+        answer, health = await asyncio.gather(
+            act("xero_create_invoice", deal_id=deal_id, status="AUTHORISED",
+                email_mode="trustpager", **template),
+            api.get("/health"))
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["field"] == f"params.{name}"
+        assert health.status_code == 200
+    (answer, ticks) = await _while_ticking(act(
+        "xero_create_invoice", deal_id=deal_id, status="AUTHORISED", email_mode="trustpager",
+        email_body=RUNAWAY))
+    assert answer.status_code == 422 and "could produce up to" in answer.text
+    assert ticks > 0  # the event loop kept serving other tasks during the request
+    assert await _written(xero) == before  # nothing reached Xero
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize("name", ["email_subject", "email_body"])
+async def test_a_bad_template_is_a_422_before_xero_is_written(
+        act: Actions, xero: Xero, hub: Hub, records: Crm, mailbox: Mailbox,
+        name: str) -> None:
+    deal_id = await _billable_deal(hub, records)
+    before = await _written(xero)
+    for source, words in (("{{ ''.__class__.__mro__ }}", "'__mro__'"),
+                          ("{{ xero.nope }}", "{{xero.nope}}"), ("{{", "syntax error")):
+        template: dict[str, Any] = {name: source}
+        answer = await act("xero_create_invoice", deal_id=deal_id, status="AUTHORISED",
+                           email_mode="trustpager", **template)
+        assert answer.status_code == 422, answer.text
+        error = answer.json()["error"]
+        assert error["field"] == f"params.{name}" and words in error["message"]
+    invoice_id = next(iter(xero.org.invoices))
+    nope: dict[str, Any] = {name: "{{ xero.nope }}"}
+    update = await act("xero_update_invoice", invoice_id=invoice_id, reference="Changed",
+                       email_mode="trustpager", deal_id=deal_id, **nope)
+    assert update.status_code == 422 and update.json()["error"]["field"] == f"params.{name}"
+    assert await _written(xero) == before
+    assert xero.org.invoices[invoice_id].get("Reference") != "Changed"
+    assert mailbox.messages == []
+
+
+async def test_a_bad_saved_template_is_refused_before_xero_is_written(
+        act: Actions, xero: Xero, hub: Hub, records: Crm, mailbox: Mailbox) -> None:
+    # Saved before templates were checked on save (the service takes it as given).
+    deal_id = await _billable_deal(hub, records, body_template="Hi {{ contact.nope }}")
+    before = await _written(xero)
+    answer = await act("xero_create_invoice", deal_id=deal_id, status="AUTHORISED",
+                       email_mode="trustpager")
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["field"] == "email_configuration.body_template"
+    assert "{{contact.nope}}" in error["message"]
+    assert await _written(xero) == before and mailbox.messages == []
+    # The action's own body replaces the saved one: then it is sent.
+    sent = await act("xero_create_invoice", deal_id=deal_id, status="AUTHORISED",
+                     email_mode="trustpager", email_body="Hi {{contact.first_name}}")
+    assert sent.status_code == 200 and sent.json()["data"]["email"]["sent"] is True
+    assert len(mailbox.messages) == 1
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"subject_template": "{{ ''.__class__.__mro__ }}"}, "subject_template"),
+    ({"subject_template": "Invoice\n{{xero.invoice_number}}"}, "subject_template"),
+    ({"body_template": "{{ xero.nope }}"}, "body_template"),
+    ({"body_template": "{{"}, "body_template"),
+    ({"body_template": RUNAWAY}, "body_template"),
+])
+async def test_a_bad_template_is_refused_when_the_configuration_is_saved(
+        hub: Hub, make_key: KeyMaker, body: dict[str, str], field: str) -> None:
+    secret = await make_key(Scope.CRM_WRITE)
+    transport = httpx.ASGITransport(app=create_app(hub=hub))
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test",
+                                 headers=bearer(secret)) as http:
+        base = {"name": "Invoices", "from_email": "billing@harbourside.example"}
+        created = await http.post("/api/v1/email-configurations", json={**base, **body})
+        assert created.status_code == 422, created.text
+        assert created.json()["error"]["field"] == field
+        good = await http.post("/api/v1/email-configurations", json=base)
+        assert good.status_code == 201, good.text
+        changed = await http.patch(f"/api/v1/email-configurations/{good.json()['id']}",
+                                   json=body)
+        assert changed.status_code == 422 and changed.json()["error"]["field"] == field
+        listed = await http.get("/api/v1/email-configurations")
+        assert listed.status_code == 200
+        assert [c.get(field) for c in listed.json()["data"]] == [None]

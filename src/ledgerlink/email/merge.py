@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledgerlink.crm.views import DealContext
+from ledgerlink.email.template_rules import clip
 from ledgerlink.providers.xero.wire import parse_date
 
 DEFAULT_BRAND_COLOR = "#1F6FEB"
@@ -129,10 +130,10 @@ def invoice_values(invoice: dict[str, Any], pay_url: str | None) -> dict[str, st
 def merge_context(invoice: dict[str, Any], *, pay_url: str | None, recipient: Recipient,
                   branding: Branding | None,
                   deal_context: DealContext | None) -> dict[str, dict[str, str]]:
-    """Every group of merge tags with a string for each tag ("" when unknown)."""
+    """Every group of merge tags with a string for each tag ("" when unknown), clipped."""
     deal = deal_context.deal if deal_context is not None else None
     customer = deal_context.customer if deal_context is not None else None
-    return {
+    groups = {
         "xero": invoice_values(invoice, pay_url),
         "company": {"name": branding.company if branding else "",
                     "email": branding.from_email if branding else ""},
@@ -142,3 +143,5 @@ def merge_context(invoice: dict[str, Any], *, pay_url: str | None, recipient: Re
                  "reference": _text(deal.reference if deal else None)},
         "customer": {"name": _text(customer.name if customer else None)},
     }
+    # No value is longer than the size check of the templates assumed.
+    return {group: clip(group, values) for group, values in groups.items()}

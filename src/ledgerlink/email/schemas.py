@@ -10,12 +10,11 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 from ledgerlink.crm.types import Email
+from ledgerlink.email.template_rules import MAX_BODY, MAX_SUBJECT
 from ledgerlink.errors import InputError
 
 EmailMode = Literal["none", "xero", "trustpager"]
 RecipientSource = Literal["primary_contact", "xero_contact", "secondary_contact"]
-MAX_SUBJECT = 998  # RFC 5322's line limit
-MAX_BODY = 100_000
 _XERO_ONLY_CONTACT = (
     "email_mode 'xero' sends through Xero's own Email endpoint, which always emails the "
     "invoice's Xero contact with Xero's template: {what} cannot be used with it. Use "
@@ -46,8 +45,9 @@ class EmailParams(BaseModel):
         "template, to the Xero contact); trustpager: a branded email with the PDF attached and "
         "a pay-now link, sent over SMTP (needs a default email configuration)")
     email_subject: Annotated[str, StringConstraints(max_length=MAX_SUBJECT)] | None = Field(
-        default=None, description="Subject template (merge tags such as "
-        "{{xero.invoice_number}}); default: the email configuration's, else a built-in one")
+        default=None, description="Subject template, one line (merge tags such as "
+        "{{xero.invoice_number}}); default: the email configuration's, else a built-in one. "
+        "Templates are checked before anything is written to Xero (a bad one is a 422)")
     email_body: Annotated[str, StringConstraints(max_length=MAX_BODY)] | None = Field(
         default=None, description="Body template, plain text or simple HTML, with merge tags "
         "{{xero.invoice_number}}, {{xero.due_date}}, {{xero.total}}, {{company.name}}, "

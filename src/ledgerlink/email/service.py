@@ -2,11 +2,14 @@
 
 `send_invoice_email` is what the invoice actions call after writing the invoice;
 `check_email_ready` lets them refuse (422) a branded email that cannot be sent before they
-write anything to Xero.
+write anything to Xero: no SMTP server, no email configuration, a bad template (the action's
+or the configuration's), an unknown CRM contact. Templates are checked and rendered in a
+worker thread: both are bounded (see templates.py), and the event loop never waits on them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -21,7 +24,7 @@ from ledgerlink.crm import service as crm_service
 from ledgerlink.crm.views import DealContext
 from ledgerlink.db.models.integrations import Integration
 from ledgerlink.email.merge import Branding, Recipient, merge_context
-from ledgerlink.email.schemas import MAX_SUBJECT, EmailOutcome, EmailParams
+from ledgerlink.email.schemas import EmailOutcome, EmailParams
 from ledgerlink.email.smtp import SmtpConfig, send_message
 from ledgerlink.email.templates import (
     check_template,
@@ -29,6 +32,7 @@ from ledgerlink.email.templates import (
     looks_like_html,
     render_html,
     render_layout,
+    render_subject,
     render_text,
     text_to_html,
 )
@@ -72,15 +76,40 @@ class _Source:
     field: str
 
 
-async def check_email_ready(session: AsyncSession, hub: Hub, params: EmailParams) -> None:
-    """Raise the 422 a branded send would hit (no SMTP, no configuration, a bad template)."""
+async def check_email_ready(session: AsyncSession, hub: Hub, params: EmailParams, *,
+                            prefix: str = "") -> None:
+    """Raise the 422 a branded send would hit, before anything is written or sent.
+
+    `prefix` is put before the names of the caller's fields ("params." for an action); a
+    saved configuration's template is named by its own field.
+    """
     if params.email_mode != "trustpager":
         return
-    await _branding(session, hub)
-    for name in ("email_subject", "email_body"):
-        value = getattr(params, name)
-        if value is not None:
-            check_template(value, name)
+    _, branding = await _branding(session, hub, prefix)
+    subject, body = _templates(params, branding, prefix)
+    await asyncio.to_thread(_check_templates, subject, body)
+    if params.email_recipient_source == "secondary_contact":
+        field = f"{prefix}email_recipient_contact_id"
+        contact_id = _contact_id(params)
+        try:
+            await crm_service.get_crm_contact(session, contact_id)
+        except RecordNotFoundError:
+            raise InputError(f"{field}: no CRM contact with id {contact_id}",
+                             field=field) from None
+
+
+def _contact_id(params: EmailParams) -> str:
+    """email_recipient_contact_id as stored: canonical UUID text when it is a UUID."""
+    value = params.email_recipient_contact_id or ""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value  # no CRM contact has it: the lookup says so
+
+
+def _check_templates(subject: _Source, body: _Source) -> None:
+    check_template(subject.text, subject.field, subject=True)
+    check_template(body.text, body.field)
 
 
 async def send_invoice_email(session: AsyncSession, hub: Hub, *, integration: Integration,
@@ -139,50 +168,54 @@ async def _xero_contact(client: XeroClient, invoice: dict[str, Any]) -> dict[str
 
 # ---- email_mode "trustpager" -----------------------------------------------------------------
 
-async def _branding(session: AsyncSession, hub: Hub) -> tuple[SmtpConfig, Branding]:
+async def _branding(session: AsyncSession, hub: Hub,
+                    prefix: str = "") -> tuple[SmtpConfig, Branding]:
+    field = f"{prefix}email_mode"
     smtp = SmtpConfig.from_settings(hub.settings)
     if smtp is None:
-        raise InputError(NO_SMTP, field="email_mode")
+        raise InputError(f"{field}: {NO_SMTP}" if prefix else NO_SMTP, field=field)
     record = await crm_service.get_default_email_configuration(session)
     if record is None:
-        raise InputError(NO_CONFIGURATION, field="email_mode")
+        raise InputError(f"{field}: {NO_CONFIGURATION}" if prefix else NO_CONFIGURATION,
+                         field=field)
     return smtp, Branding.of(record)
 
 
-def _templates(params: EmailParams, branding: Branding) -> tuple[_Source, _Source]:
-    """The subject and body templates: the action's, else the configuration's, else ours."""
+def _templates(params: EmailParams, branding: Branding,
+               prefix: str = "") -> tuple[_Source, _Source]:
+    """The subject and body templates: the action's, else the configuration's, else ours.
+
+    A configuration saved before templates were checked on save may hold a bad one: its
+    problem is reported on the configuration's field.
+    """
     if params.email_subject is not None:
-        subject = _Source(params.email_subject, "email_subject")
+        subject = _Source(params.email_subject, f"{prefix}email_subject")
     elif branding.subject_template:
         subject = _Source(branding.subject_template, "email_configuration.subject_template")
     else:
-        subject = _Source(DEFAULT_SUBJECT, "email_subject")
+        subject = _Source(DEFAULT_SUBJECT, f"{prefix}email_subject")
     if params.email_body is not None:
-        body = _Source(params.email_body, "email_body")
+        body = _Source(params.email_body, f"{prefix}email_body")
     elif branding.body_template:
         body = _Source(branding.body_template, "email_configuration.body_template")
     else:
-        body = _Source(DEFAULT_BODY, "email_body")
+        body = _Source(DEFAULT_BODY, f"{prefix}email_body")
     return subject, body
 
 
-async def _send_branded(session: AsyncSession, hub: Hub, integration: Integration,
-                        client: XeroClient, invoice: dict[str, Any], invoice_id: str,
-                        deal_context: DealContext | None, params: EmailParams,
-                        operation: str) -> EmailOutcome:
-    smtp, branding = await _branding(session, hub)
-    subject_src, body_src = _templates(params, branding)
-    check_template(subject_src.text, subject_src.field)  # fail before any call to Xero
-    check_template(body_src.text, body_src.field)
-    recipient = await _recipient(session, client, invoice, deal_context, params)
-    pay_url = await _pay_url(client, invoice_id)
-    pdf = None
-    if params.email_attach_pdf:
-        pdf = await client.get_bytes(f"/Invoices/{segment(invoice_id)}",
-                                     operation="get_invoice_pdf", accept="application/pdf")
-    context = merge_context(invoice, pay_url=pay_url, recipient=recipient, branding=branding,
-                            deal_context=deal_context)
-    subject = " ".join(render_text(subject_src.text, context, subject_src.field).split())
+@dataclass(frozen=True)
+class _Composed:
+    """The rendered subject and both bodies of a branded email."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def _compose(subject_src: _Source, body_src: _Source, context: dict[str, dict[str, str]],
+             branding: Branding, pay_url: str | None, attached_pdf: bool) -> _Composed:
+    """Render the email (CPU work, bounded: run in a worker thread)."""
+    subject = render_subject(subject_src.text, context, subject_src.field)
     if looks_like_html(body_src.text):
         body_html = render_html(body_src.text, context, body_src.field)
         body_text = html_to_text(body_html)
@@ -194,11 +227,31 @@ async def _send_branded(session: AsyncSession, hub: Hub, integration: Integratio
         "invoice_email.html", subject=subject, body=body_html, brand_color=branding.color,
         logo_url=branding.logo, company_name=branding.company,
         invoice_number=xero["invoice_number"], due_date=xero["due_date"],
-        amount_due=xero["amount_due"], pay_url=pay_url, attached_pdf=pdf is not None,
+        amount_due=xero["amount_due"], pay_url=pay_url, attached_pdf=attached_pdf,
         reply_to=branding.reply_to)
-    text = _text_part(body_text, xero, pay_url)
-    message = _message(branding, recipient, subject[:MAX_SUBJECT], text, html, pdf,
-                       xero["invoice_number"] or invoice_id)
+    return _Composed(subject, _text_part(body_text, xero, pay_url), html)
+
+
+async def _send_branded(session: AsyncSession, hub: Hub, integration: Integration,
+                        client: XeroClient, invoice: dict[str, Any], invoice_id: str,
+                        deal_context: DealContext | None, params: EmailParams,
+                        operation: str) -> EmailOutcome:
+    smtp, branding = await _branding(session, hub)
+    subject_src, body_src = _templates(params, branding)
+    # Fail before any call to Xero.
+    await asyncio.to_thread(_check_templates, subject_src, body_src)
+    recipient = await _recipient(session, client, invoice, deal_context, params)
+    pay_url = await _pay_url(client, invoice_id)
+    pdf = None
+    if params.email_attach_pdf:
+        pdf = await client.get_bytes(f"/Invoices/{segment(invoice_id)}",
+                                     operation="get_invoice_pdf", accept="application/pdf")
+    context = merge_context(invoice, pay_url=pay_url, recipient=recipient, branding=branding,
+                            deal_context=deal_context)
+    email = await asyncio.to_thread(_compose, subject_src, body_src, context, branding,
+                                    pay_url, pdf is not None)
+    message = _message(branding, recipient, email.subject, email.text, email.html, pdf,
+                       context["xero"]["invoice_number"] or invoice_id)
     await send_message(smtp, message)
     log.info("invoice %s of integration %s emailed (branded) to %s as %s", invoice_id,
              integration.id, recipient.email, message["Message-ID"])
@@ -246,7 +299,7 @@ async def _from_source(session: AsyncSession, client: XeroClient, invoice: dict[
             first = str(contact.get("Name") or "")
         return Recipient(str(contact.get("EmailAddress") or ""), first, last)
     if source == "secondary_contact":
-        contact_id = params.email_recipient_contact_id or ""
+        contact_id = _contact_id(params)
         try:
             crm_contact = await crm_service.get_crm_contact(session, contact_id)
         except RecordNotFoundError:

@@ -1,12 +1,17 @@
-"""Merge tags in a jinja2 sandbox: only `{{group.field}}` lookups in our dicts, nothing else.
+"""Merge tags: a subject or body template checked (a 422 naming its field) and rendered, bounded.
 
-Two fences keep a subject or body written by an API caller from running code:
-1. Before rendering, the template's syntax tree is checked: only text, `{{group.field}}`
-   lookups of known tags, a few string filters and `{% if %}` are allowed. Anything else
-   (calls, loops, `{% set %}`, imports, `''.__class__`) is a 422 naming what was refused.
-2. Rendering runs in a SandboxedEnvironment whose attribute and item access reach only the
-   keys of the Mapping values we provide, which refuses every call, and whose undefined
-   values are strict (an unknown name fails instead of rendering as "").
+Three fences keep a template written by an API caller from running code or running away:
+1. Before anything, `template_rules` checks its token count, its nesting and its syntax tree:
+   only text, `{{group.field}}` lookups of known tags, a few string filters with literal
+   arguments and `{% if %}`; anything else (calls, loops, `{% set %}`, arithmetic,
+   `''.__class__`) is refused by name. The most text it could produce, worked out from the
+   tree, must be under the limit, so `replace('', 'ZZZ…')` chains are refused unrendered.
+2. A check also renders it with sample values (every tag filled, then every tag empty), so a
+   template that would fail at send time (`{{ xero.total < 5 }}`) fails when it is saved.
+3. `sandbox` renders it: lookups reach only our dicts' keys, nothing is called, undefined
+   values are strict, and every character produced is charged to a budget.
+A subject is one line of at most 998 characters: a line break in its template is refused,
+and what it renders to is made one line and shortened to fit.
 """
 
 from __future__ import annotations
@@ -14,158 +19,159 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from html.parser import HTMLParser
+from itertools import islice
 from typing import Any
 
-from jinja2 import PackageLoader, StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
-from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context, Undefined
+from jinja2 import (
+    PackageLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+    nodes,
+)
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from ledgerlink.email.sandbox import HTML, TEXT, render_bounded
+from ledgerlink.email.template_rules import (
+    EMPTY,
+    MAX_BODY,
+    MAX_RENDERED_BODY,
+    MAX_RENDERED_SUBJECT,
+    MAX_SUBJECT,
+    MAX_TOKENS,
+    SAMPLE,
+    TemplateProblem,
+    check_depth,
+    known_tags,
+    worst_case_size,
+)
 from ledgerlink.errors import InputError
 
-# The merge tags, by group: what a subject or body may name.
-TAGS: dict[str, tuple[str, ...]] = {
-    "xero": ("invoice_number", "reference", "date", "due_date", "total", "subtotal",
-             "total_tax", "amount_due", "amount_paid", "currency", "pay_url", "contact_name",
-             "status"),
-    "company": ("name", "email"),
-    "contact": ("first_name", "last_name", "name", "email"),
-    "deal": ("title", "reference"),
-    "customer": ("name",),
-}
-FILTERS = ("upper", "lower", "title", "capitalize", "trim", "default", "d", "truncate",
-           "escape", "e", "striptags", "replace")
-# Syntax beyond lookups and filters that a merge template may use.
-_ALLOWED_NODES: tuple[type[nodes.Node], ...] = (
-    nodes.Template, nodes.Output, nodes.TemplateData, nodes.Const, nodes.If, nodes.CondExpr,
-    nodes.Not, nodes.And, nodes.Or, nodes.Compare, nodes.Operand)
+__all__ = ["check_template", "html_to_text", "known_tags", "looks_like_html", "one_line",
+           "render_html", "render_layout", "render_subject", "render_text", "template_problem",
+           "text_to_html"]
+
+Context = Mapping[str, Mapping[str, str]]
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?\s*>")
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.splitlines' own
+# What a render may raise besides jinja2's errors: a filter given an argument it cannot use.
+_RENDER_FAULTS = (TypeError, ValueError, ArithmeticError, LookupError, RecursionError,
+                  AssertionError)  # jinja2 asserts some filter arguments (truncate)
 
 
-def known_tags() -> list[str]:
-    """Every merge tag, spelled as a caller writes it."""
-    return [f"{{{{{group}.{name}}}}}" for group, names in TAGS.items() for name in names]
+def _parse(source: str) -> nodes.Template:
+    try:
+        # Counting tokens first keeps parsing and compiling a hostile template to milliseconds.
+        if sum(1 for _ in islice(TEXT.lex(source), MAX_TOKENS + 1)) > MAX_TOKENS:
+            raise TemplateProblem(f"the template has more than {MAX_TOKENS:,} tokens; a merge "
+                                  "template needs far fewer")
+        return TEXT.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"template syntax error on line {exc.lineno}: "
+                              f"{exc.message}") from None
+    except RecursionError:
+        raise TemplateProblem("the template is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal of more than 4300 digits
+        raise TemplateProblem(f"the template could not be read: {exc}") from None
 
 
-class MergeSandbox(SandboxedEnvironment):
-    """A sandbox where lookups reach only Mapping keys and nothing can be called."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any | Undefined:
-        """`group.field`: a key of a provided dict, never a Python attribute."""
-        return self._lookup(obj, attribute)
-
-    def getitem(self, obj: Any, argument: str | Any) -> Any | Undefined:
-        """`group['field']`: the same rule as attribute access."""
-        return self._lookup(obj, argument)
-
-    def _lookup(self, obj: Any, key: Any) -> Any | Undefined:
-        if not isinstance(obj, Mapping) or not isinstance(key, str) or key.startswith("_"):
-            raise SecurityError(f"access to {key!r} is not allowed in merge tags")
-        if key in obj:
-            return obj[key]
-        return self.undefined(obj=obj, name=key)
-
-    def call(__self, __context: Context, __obj: Any,  # jinja2's signature
-             *args: Any, **kwargs: Any) -> Any:
-        """Nothing is callable from a merge template."""
-        raise SecurityError("calls are not allowed in merge tags")
+def _check_text(source: str, subject: bool) -> None:
+    if not subject:
+        if len(source) > MAX_BODY:
+            raise TemplateProblem(f"a body template is at most {MAX_BODY:,} characters")
+        return
+    if len(source) > MAX_SUBJECT:
+        raise TemplateProblem(f"a subject template is at most {MAX_SUBJECT} characters")
+    if any(char in _LINE_BREAKS for char in source):
+        raise TemplateProblem("a subject is one line: remove the line break from the template")
 
 
-def _environment(autoescape: bool) -> MergeSandbox:
-    env = MergeSandbox(autoescape=autoescape, undefined=StrictUndefined)
-    env.globals.clear()
-    env.filters = {name: env.filters[name] for name in FILTERS}
-    return env
+@lru_cache(maxsize=32)
+def _prepared(source: str, subject: bool, as_html: bool) -> Template:
+    """The template checked and compiled (a send checks, then renders: once is enough)."""
+    _check_text(source, subject)
+    tree = _parse(source)
+    check_depth(tree)
+    limit = _limit(subject)
+    size = worst_case_size(tree, html=as_html)
+    if size > limit:
+        raise TemplateProblem(f"the template could produce up to {size:,} characters, over "
+                              f"the limit of {limit:,} (filters such as replace multiply "
+                              "text): simplify it")
+    try:
+        return (HTML if as_html else TEXT).from_string(source)
+    except (TemplateError, SyntaxError, RecursionError, ValueError) as exc:
+        raise TemplateProblem(f"the template could not be compiled: {exc}") from None
 
 
-_TEXT = _environment(autoescape=False)
-_HTML = _environment(autoescape=True)
+def _limit(subject: bool) -> int:
+    return MAX_RENDERED_SUBJECT if subject else MAX_RENDERED_BODY
 
 
-def _path(node: nodes.Node) -> list[str] | None:
-    """`xero.total` / `xero['total']` as ["xero", "total"]; None for anything else."""
-    if isinstance(node, nodes.Name):
-        return [node.name]
-    if isinstance(node, nodes.Getattr):
-        base = _path(node.node)
-        return None if base is None else [*base, node.attr]
-    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
-            and isinstance(node.arg.value, str):
-        base = _path(node.node)
-        return None if base is None else [*base, node.arg.value]
+def _run(source: str, context: Context, *, subject: bool, as_html: bool) -> str:
+    """The template rendered; every failure a TemplateProblem in words for its author."""
+    template = _prepared(source, subject, as_html)
+    try:
+        return render_bounded(template, context, _limit(subject))
+    except UndefinedError as exc:
+        raise TemplateProblem(f"a merge tag has no value here ({exc.message})") from None
+    except TemplateError as exc:  # the sandbox's refusals and the size budget
+        raise TemplateProblem(exc.message or str(exc)) from None
+    except _RENDER_FAULTS as exc:
+        raise TemplateProblem(f"the template failed to render: {exc}") from None
+
+
+def _refuse(problem: TemplateProblem, field: str) -> InputError:
+    return InputError(f"{field}: {problem}", field=field, details={"known_tags": known_tags()})
+
+
+def template_problem(source: str, *, subject: bool = False) -> str | None:
+    """What is wrong with a template (rendered with sample values too), or None."""
+    as_html = not subject and looks_like_html(source)
+    try:
+        for sample in (SAMPLE, EMPTY):
+            text = _run(source, sample, subject=subject, as_html=as_html)
+            if subject and len(one_line(text)) > MAX_SUBJECT:
+                raise TemplateProblem(f"with sample values the subject is "
+                                      f"{len(one_line(text)):,} characters; a subject is at "
+                                      f"most {MAX_SUBJECT}")
+    except TemplateProblem as problem:
+        return str(problem)
     return None
 
 
-def _refuse(message: str, field: str) -> InputError:
-    return InputError(f"{field}: {message}", field=field,
-                      details={"known_tags": known_tags()})
+def check_template(source: str, field: str, *, subject: bool = False) -> None:
+    """Refuse (422, naming `field`) a template with bad syntax, unknown tags, code or size."""
+    problem = template_problem(source, subject=subject)
+    if problem is not None:
+        raise _refuse(TemplateProblem(problem), field)
 
 
-def _check_lookup(node: nodes.Node, field: str) -> None:
-    path = _path(node)
-    if path is None:
-        what = getattr(node, "attr", None) or getattr(getattr(node, "arg", None), "value", "?")
-        raise _refuse(f"only merge tags such as {{{{xero.invoice_number}}}} may be used; "
-                      f"looking up {what!r} on anything else is not allowed", field)
-    tag = ".".join(path)
-    group = TAGS.get(path[0])
-    if group is None or len(path) > 2 or (len(path) == 2 and path[1] not in group):
-        raise _refuse(f"unknown merge tag {{{{{tag}}}}}; the known tags are "
-                      f"{', '.join(known_tags())}", field)
-    if len(path) == 1:
-        raise _refuse(f"{{{{{tag}}}}} names a group, not a value: use e.g. "
-                      f"{{{{{tag}.{group[0]}}}}}", field)
+def one_line(text: str) -> str:
+    """Every run of whitespace (line breaks included) as one space."""
+    return " ".join(text.split())
 
 
-def _check_node(node: nodes.Node, field: str) -> None:
-    if isinstance(node, nodes.Name | nodes.Getattr | nodes.Getitem):
-        _check_lookup(node, field)
-        return
-    if isinstance(node, nodes.Filter):
-        if node.name not in FILTERS:
-            raise _refuse(f"the filter {node.name!r} is not allowed (allowed: "
-                          f"{', '.join(FILTERS)})", field)
-        arguments = [*node.args, *(kw.value for kw in node.kwargs)]
-        if node.dyn_args or node.dyn_kwargs or \
-                not all(isinstance(a, nodes.Const) for a in arguments):
-            raise _refuse(f"the filter {node.name!r} only takes literal arguments", field)
-        if node.node is None:
-            raise _refuse("filter blocks are not allowed", field)
-        _check_node(node.node, field)
-        return
-    if not isinstance(node, _ALLOWED_NODES):
-        raise _refuse(f"{type(node).__name__} is not allowed in merge templates: use plain "
-                      "text, merge tags like {{xero.total}}, string filters and {% if %}", field)
-    for child in node.iter_child_nodes():
-        _check_node(child, field)
-
-
-def check_template(source: str, field: str) -> None:
-    """Refuse (422, naming `field`) a template with bad syntax, unknown tags or code."""
+def render_subject(source: str, context: Context, field: str) -> str:
+    """The subject: one line of at most 998 characters (shortened with "…" when longer)."""
     try:
-        tree = _TEXT.parse(source)
-    except TemplateSyntaxError as exc:
-        raise InputError(f"{field}: template syntax error on line {exc.lineno}: {exc.message}",
-                         field=field) from None
-    _check_node(tree, field)
+        text = one_line(_run(source, context, subject=True, as_html=False))
+    except TemplateProblem as problem:
+        raise _refuse(problem, field) from None
+    return text if len(text) <= MAX_SUBJECT else text[:MAX_SUBJECT - 1].rstrip() + "…"
 
 
-def _render(env: MergeSandbox, source: str, context: Mapping[str, Mapping[str, str]],
-            field: str) -> str:
-    check_template(source, field)
-    try:
-        return env.from_string(source).render(**context)
-    except UndefinedError as exc:
-        raise _refuse(f"a merge tag has no value here ({exc.message})", field) from None
-    except SecurityError as exc:
-        raise _refuse(str(exc), field) from None
-
-
-def render_text(source: str, context: Mapping[str, Mapping[str, str]], field: str) -> str:
+def render_text(source: str, context: Context, field: str) -> str:
     """The template rendered as plain text (no escaping)."""
-    return _render(_TEXT, source, context, field)
+    try:
+        return _run(source, context, subject=False, as_html=False)
+    except TemplateProblem as problem:
+        raise _refuse(problem, field) from None
 
 
 def looks_like_html(source: str) -> bool:
@@ -173,10 +179,13 @@ def looks_like_html(source: str) -> bool:
     return bool(_HTML_TAG.search(source))
 
 
-def render_html(source: str, context: Mapping[str, Mapping[str, str]], field: str) -> Markup:
+def render_html(source: str, context: Context, field: str) -> Markup:
     """The body as HTML: an HTML body with its merge values escaped; text escaped whole."""
     if looks_like_html(source):
-        return Markup(_render(_HTML, source, context, field))  # merge values were escaped
+        try:
+            return Markup(_run(source, context, subject=False, as_html=True))  # values escaped
+        except TemplateProblem as problem:
+            raise _refuse(problem, field) from None
     return text_to_html(render_text(source, context, field))
 
 

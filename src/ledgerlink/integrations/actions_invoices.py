@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.crm import service as crm
 from ledgerlink.crm.views import DealContext, DealLine
+from ledgerlink.email import service as email_service
 from ledgerlink.email.schemas import EmailOutcome
-from ledgerlink.email.smtp import SmtpConfig
 from ledgerlink.errors import InputError, LedgerlinkError, NotFoundError
 from ledgerlink.integrations.actions_contacts import (
     ContactSource,
@@ -67,22 +67,6 @@ def _line(line: DealLine, params: CreateInvoiceParams) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-async def check_email_ready(ctx: ActionContext, params: InvoiceEmail) -> None:
-    """Refuse, before anything is written to Xero, an email that cannot be sent."""
-    from ledgerlink.email.service import NO_CONFIGURATION, NO_SMTP
-
-    field = "params.email_mode"
-    if params.email_mode == "trustpager":
-        if SmtpConfig.from_settings(ctx.hub.settings) is None:
-            raise InputError(f"{field}: {NO_SMTP}", field=field)
-        if await crm.get_default_email_configuration(ctx.session) is None:
-            raise InputError(f"{field}: {NO_CONFIGURATION}", field=field)
-    if params.email_mode != "none" and params.email_recipient_source == "secondary_contact":
-        field = "params.email_recipient_contact_id"
-        await crm_record(crm.get_crm_contact(
-            ctx.session, as_uuid_text(str(params.email_recipient_contact_id), field)), field)
-
-
 async def send_email(ctx: ActionContext, params: InvoiceEmail, invoice: Invoice,
                      deal: DealContext | None, *, wrote: bool = True,
                      ) -> tuple[EmailOutcome, dict[str, Any] | None]:
@@ -93,10 +77,8 @@ async def send_email(ctx: ActionContext, params: InvoiceEmail, invoice: Invoice,
     """
     if params.email_mode == "none":
         return EmailOutcome(mode="none", sent=False), None
-    from ledgerlink.email.service import send_invoice_email
-
     try:
-        outcome = await send_invoice_email(
+        outcome = await email_service.send_invoice_email(
             ctx.session, ctx.hub, integration=ctx.integration, client=ctx.client,
             invoice=invoice.model_dump(mode="json", by_alias=True, exclude_none=True),
             deal_context=deal, params=params, operation_id=ctx.operation("email"))
@@ -131,7 +113,9 @@ async def create_invoice_action(ctx: ActionContext,
         raise InputError(f"params.deal_id: deal {deal.deal.id} has no products to invoice",
                          field="params.deal_id")
     source = contact_source(deal)
-    await check_email_ready(ctx, params)
+    # The email module's own check (SMTP, configuration, templates, CRM contact), before
+    # anything is written to Xero.
+    await email_service.check_email_ready(ctx.session, ctx.hub, params, prefix="params.")
     resolved = await resolve(ctx, source)
     body = {"operation_id": ctx.operation("invoice"), "type": "ACCREC",
             "contact": {"contact_id": resolved.contact_id},
@@ -162,7 +146,9 @@ async def update_invoice_action(ctx: ActionContext,
     deal = None
     if ctx.deal_id(params.deal_id):
         deal = await load_deal(ctx, params.deal_id, why="")
-    await check_email_ready(ctx, params)
+    # The email module's own check (SMTP, configuration, templates, CRM contact), before
+    # anything is written to Xero.
+    await email_service.check_email_ready(ctx.session, ctx.hub, params, prefix="params.")
     changes = {name: getattr(params, name) for name in INVOICE_CHANGES
                if getattr(params, name) is not None}
     terminal = None
