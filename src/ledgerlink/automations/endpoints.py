@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from ledgerlink.api.deps import AutomationsRead, AutomationsWrite, SessionDep
+from ledgerlink.api.ids import RecordId
 from ledgerlink.automations import service
 from ledgerlink.automations.schemas import (
     SCHEDULE_NOTE,
@@ -45,7 +46,7 @@ Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Records to skip."
             summary="List partner functions",
             description="An integration's partner functions (IMPORT and EXPORT data "
                         "operations), oldest first, a page at a time. " + PAGINATION_NOTE)
-async def list_functions(integration_uuid: str, request: Request, session: SessionDep,
+async def list_functions(integration_uuid: RecordId, request: Request, session: SessionDep,
                          _: AutomationsRead, limit: Limit = DEFAULT_LIMIT,
                          offset: Offset = 0) -> dict[str, Any]:
     """A page of partner functions."""
@@ -58,8 +59,8 @@ async def list_functions(integration_uuid: str, request: Request, session: Sessi
             summary="Get a partner function",
             description="One partner function under `partner_function`; 404 when the "
                         "integration or the function is unknown.")
-async def get_function(integration_uuid: str, partner_function_uuid: str, session: SessionDep,
-                       _: AutomationsRead) -> dict[str, Any]:
+async def get_function(integration_uuid: RecordId, partner_function_uuid: RecordId,
+                       session: SessionDep, _: AutomationsRead) -> dict[str, Any]:
     """One partner function."""
     return {"partner_function": await service.get_function(session, integration_uuid,
                                                            partner_function_uuid)}
@@ -72,7 +73,7 @@ async def get_function(integration_uuid: str, partner_function_uuid: str, sessio
                          "(IMPORT or EXPORT) and `object_name` are required; `provider_name` "
                          "defaults to the integration's provider; `enabled` defaults to true. "
                          "Unknown fields are a 422." + STORED_ONLY)
-async def create_function(integration_uuid: str, body: PartnerFunctionCreate,
+async def create_function(integration_uuid: RecordId, body: PartnerFunctionCreate,
                           session: SessionDep, _: AutomationsWrite) -> dict[str, Any]:
     """Store a partner function."""
     fields = body.partner_function.model_dump(mode="json")
@@ -86,7 +87,7 @@ async def create_function(integration_uuid: str, body: PartnerFunctionCreate,
               description="Changes the fields the body names (null clears an optional one); "
                           "the direction cannot change while automations perform the function "
                           "(409).")
-async def update_function(integration_uuid: str, partner_function_uuid: str,
+async def update_function(integration_uuid: RecordId, partner_function_uuid: RecordId,
                           body: PartnerFunctionUpdate, session: SessionDep,
                           _: AutomationsWrite) -> dict[str, Any]:
     """Change a partner function."""
@@ -99,7 +100,7 @@ async def update_function(integration_uuid: str, partner_function_uuid: str,
                responses=errors(404, 409),
                summary="Delete a partner function",
                description="Deletes a partner function; 409 while automations perform it.")
-async def delete_function(integration_uuid: str, partner_function_uuid: str,
+async def delete_function(integration_uuid: RecordId, partner_function_uuid: RecordId,
                           session: SessionDep, _: AutomationsWrite) -> Response:
     """Delete a partner function."""
     await service.delete_function(session, integration_uuid, partner_function_uuid)
@@ -111,7 +112,7 @@ async def delete_function(integration_uuid: str, partner_function_uuid: str,
             description="An integration's automations, oldest first, a page at a time. "
                         "`performActionText` and `checkOnText` are labels the hub writes from "
                         "the partner function and the schedule. " + PAGINATION_NOTE)
-async def list_automations(integration_uuid: str, request: Request, session: SessionDep,
+async def list_automations(integration_uuid: RecordId, request: Request, session: SessionDep,
                            _: AutomationsRead, limit: Limit = DEFAULT_LIMIT,
                            offset: Offset = 0) -> dict[str, Any]:
     """A page of automations."""
@@ -125,7 +126,7 @@ async def list_automations(integration_uuid: str, request: Request, session: Ses
             summary="Get an automation",
             description="One automation under `integration_automation`; 404 when the "
                         "integration or the automation is unknown.")
-async def get_automation(integration_uuid: str, automation_uuid: str, session: SessionDep,
+async def get_automation(integration_uuid: RecordId, automation_uuid: RecordId, session: SessionDep,
                          _: AutomationsRead) -> dict[str, Any]:
     """One automation."""
     return {"integration_automation": await service.get_automation(session, integration_uuid,
@@ -142,7 +143,7 @@ async def get_automation(integration_uuid: str, automation_uuid: str, session: S
                          "generated when omitted; `display_name` defaults to `name`, "
                          "`applies_to` to the function's `object_name`. " + SCHEDULE_NOTE
                          + STORED_ONLY)
-async def create_automation(integration_uuid: str, body: AutomationCreate,
+async def create_automation(integration_uuid: RecordId, body: AutomationCreate,
                             session: SessionDep, _: AutomationsWrite) -> dict[str, Any]:
     """Store an automation."""
     fields = body.integration_automation.model_dump(mode="json")
@@ -156,7 +157,7 @@ async def create_automation(integration_uuid: str, body: AutomationCreate,
               description="Changes the fields the body names (null clears an optional one); "
                           "the automation that results is validated as a whole, by the same "
                           "rules as a new one. " + SCHEDULE_NOTE)
-async def update_automation(integration_uuid: str, automation_uuid: str,
+async def update_automation(integration_uuid: RecordId, automation_uuid: RecordId,
                             body: AutomationUpdate, session: SessionDep,
                             _: AutomationsWrite) -> dict[str, Any]:
     """Change an automation."""
@@ -168,8 +169,8 @@ async def update_automation(integration_uuid: str, automation_uuid: str,
 @router.delete(AUTOMATION, tags=AU_TAGS, status_code=204, response_class=Response,
                responses=errors(404),
                summary="Delete an automation", description="Deletes an automation.")
-async def delete_automation(integration_uuid: str, automation_uuid: str, session: SessionDep,
-                            _: AutomationsWrite) -> Response:
+async def delete_automation(integration_uuid: RecordId, automation_uuid: RecordId,
+                            session: SessionDep, _: AutomationsWrite) -> Response:
     """Delete an automation."""
     await service.delete_automation(session, integration_uuid, automation_uuid)
     return Response(status_code=204)

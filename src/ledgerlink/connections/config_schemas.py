@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model, model_validator
 
 from ledgerlink.connections.configuration import MODULES, render, resolve
+from ledgerlink.inputs import check_shape
 
 PROVIDER_NOTE = ("The integration's provider (e.g. xero). Read-only: an update may repeat it, "
                  "but not change it.")
@@ -96,6 +97,8 @@ else:
     ConfigurationUpdate = create_model(
         "ConfigurationUpdate",
         __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [UPDATE_EXAMPLE]}),
+        # Before validation: 100,000 unknown keys are one error, not 100,000 of them.
+        __validators__={"_shape": model_validator(mode="before")(check_shape)},
         integration=(_modules(update=True), Field(
             description="The modules, sections and flags to change; omitted ones keep their "
                         "current values.")))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from ledgerlink.api.deps import ConfigRead, ConfigWrite, HubDep, SessionDep
+from ledgerlink.api.ids import RecordId
 from ledgerlink.connections import service
 from ledgerlink.connections.config_schemas import ConfigurationBody, ConfigurationUpdate
 from ledgerlink.connections.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
@@ -75,7 +76,7 @@ async def list_connections(
     description="One integration connection by uuid, as a one-element list under "
                 "`integration_connection` (the seed's shape). 404 for an unknown uuid."
                 + SECRETS_NOTE)
-async def get_connection(connection_uuid: str, hub: HubDep, session: SessionDep,
+async def get_connection(connection_uuid: RecordId, hub: HubDep, session: SessionDep,
                          _: ConfigRead) -> dict[str, Any]:
     """One connection."""
     return {"integration_connection": [
@@ -92,7 +93,7 @@ async def get_connection(connection_uuid: str, hub: HubDep, session: SessionDep,
                 "invoices (with sales revenue and tax) and payments exported to Xero; items, "
                 "credit notes, refunds and purchases off; every import off. Each flag's "
                 "default is in the schema. 404 for an unknown integration uuid.")
-async def get_configuration(integration_uuid: str, session: SessionDep,
+async def get_configuration(integration_uuid: RecordId, session: SessionDep,
                             _: ConfigRead) -> dict[str, Any]:
     """The configuration, or its defaults."""
     return await service.get_configuration(session, integration_uuid)
@@ -108,7 +109,7 @@ async def get_configuration(integration_uuid: str, session: SessionDep,
                 "booleans; an unknown module, section or flag, or a non-boolean value, is a 422 "
                 "naming the field (e.g. `integration.transaction.export.invoice_to_xero_enabled`)"
                 ". `provider` is read-only. 404 for an unknown integration uuid.")
-async def update_configuration(integration_uuid: str, body: ConfigurationUpdate,
+async def update_configuration(integration_uuid: RecordId, body: ConfigurationUpdate,
                                session: SessionDep, _: ConfigWrite) -> dict[str, Any]:
     """Merge the changes; answer with the whole configuration."""
     patch = body.model_dump(exclude_unset=True, by_alias=True)["integration"]

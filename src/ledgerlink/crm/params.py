@@ -8,15 +8,16 @@ from fastapi import Query
 
 from ledgerlink.api.responses import ErrorResponse
 from ledgerlink.crm.types import Pagination
+from ledgerlink.inputs import SINGLE_LINE
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1-200)")]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1,
                                description="How many matching records to skip")]
-_NO_NUL = r"^[^\x00]*$"
-Search = Annotated[str | None, Query(max_length=200, pattern=_NO_NUL,
-                                     description="Case-insensitive substring match")]
-Filter = Annotated[str | None, Query(max_length=255, pattern=_NO_NUL,
-                                     description="Exact match")]
+# Free text in a query string: bounded, and without control characters (NUL cannot even reach
+# PostgreSQL); an over-long or bad value is a 422 naming the parameter.
+Search = Annotated[str | None, Query(max_length=200,
+                                     description="Case-insensitive substring match"), SINGLE_LINE]
+Filter = Annotated[str | None, Query(max_length=255, description="Exact match"), SINGLE_LINE]
 
 
 def pagination(total: int, limit: int, offset: int) -> Pagination:

@@ -20,6 +20,7 @@ from ledgerlink.crm.types import (
     Pagination,
     Phone,
     Short,
+    SubjectTemplate,
     Template,
     Text255,
     Url,
@@ -27,11 +28,14 @@ from ledgerlink.crm.types import (
     page_config,
     reject_null,
 )
+from ledgerlink.inputs import MULTI_LINE, SINGLE_LINE
 
-Description = Annotated[str, StringConstraints(max_length=4000)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
-AccountCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
+Description = Annotated[str, StringConstraints(max_length=4000), MULTI_LINE]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                     SINGLE_LINE]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), SINGLE_LINE]
+AccountCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), SINGLE_LINE]
+Country = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), SINGLE_LINE]
 
 _STAMPS: JsonDict = {"created_at": "2025-05-01T09:30:00Z", "updated_at": "2025-05-01T09:30:00Z"}
 
@@ -57,7 +61,7 @@ class CustomerCreate(Input):
     city: Text255 | None = None
     region: Text255 | None = None
     postal_code: Short | None = None
-    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    country: Country | None = None
     tax_number: Short | None = None
     xero_contact_id: uuid.UUID | None = Field(
         default=None, description="ContactID of the Xero contact this customer is")
@@ -77,7 +81,7 @@ class CustomerUpdate(Input):
     city: Text255 | None = None
     region: Text255 | None = None
     postal_code: Short | None = None
-    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    country: Country | None = None
     tax_number: Short | None = None
     xero_contact_id: uuid.UUID | None = None
 
@@ -258,7 +262,7 @@ class EmailConfigurationCreate(Input):
     logo_url: Url | None = None
     is_default: bool = Field(default=False, description=(
         "Exactly one configuration is the default: setting this unsets the previous one"))
-    subject_template: Template | None = Field(default=None, description=_TEMPLATE_DOC)
+    subject_template: SubjectTemplate | None = Field(default=None, description=_TEMPLATE_DOC)
     body_template: Template | None = Field(default=None, description=_TEMPLATE_DOC)
 
 
@@ -275,7 +279,7 @@ class EmailConfigurationUpdate(Input):
     brand_color: HexColor | None = None
     logo_url: Url | None = None
     is_default: bool | None = None
-    subject_template: Template | None = None
+    subject_template: SubjectTemplate | None = None
     body_template: Template | None = None
 
     _not_null = reject_null("name", "from_email", "is_default")
@@ -290,6 +294,9 @@ class EmailConfigurationOut(EmailConfigurationCreate):
     id: uuid.UUID
     created_at: datetime
     updated_at: datetime
+    # Returned as stored: templates are checked when saved, not each time they are read.
+    subject_template: str | None = Field(default=None, description=_TEMPLATE_DOC)
+    body_template: str | None = Field(default=None, description=_TEMPLATE_DOC)
 
 
 class EmailConfigurationPage(BaseModel):

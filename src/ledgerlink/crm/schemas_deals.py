@@ -25,8 +25,10 @@ from ledgerlink.crm.types import (
     reject_null,
 )
 from ledgerlink.crm.views import DealView
+from ledgerlink.inputs import SINGLE_LINE
 
-Stage = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Stage = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+                  SINGLE_LINE]
 
 _STAMPS: JsonDict = {"created_at": "2025-05-01T09:30:00Z", "updated_at": "2025-05-01T09:30:00Z"}
 _PRODUCT_ID = "9c3b1f0e-1d2a-4b5c-8d7e-6f5a4b3c2d10"

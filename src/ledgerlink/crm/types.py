@@ -1,5 +1,8 @@
 """Field types shared by the CRM schemas: money, quantities, emails, colours, templates, pages.
 
+Merge templates (email subjects and bodies) get the email module's whole check when they are
+saved: a bad one is a 422 naming its field, never a failed email after an invoice is written.
+
 Money is a Decimal inside ledgerlink and a string with exactly 2 decimal places on the wire
 ("1250.00"); input accepts a JSON number or a string, refusing more than 2 decimal places.
 Quantities accept up to 4 decimal places and are returned as plain decimal strings ("1.5").
@@ -11,8 +14,6 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from jinja2 import TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -24,6 +25,11 @@ from pydantic import (
     TypeAdapter,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from ledgerlink.email.template_rules import MAX_BODY, MAX_SUBJECT
+from ledgerlink.email.templates import template_problem
+from ledgerlink.inputs import ASCII_DIGITS, SINGLE_LINE, CurrencyCode, control_problem
 
 
 def money_text(value: Decimal) -> str:
@@ -52,65 +58,80 @@ def _check_url(value: str) -> str:
     return value
 
 
-_TEMPLATES = SandboxedEnvironment(autoescape=True)
+def _check_subject(value: str) -> str:
+    return _checked(value, subject=True)
 
 
-def _check_template(value: str) -> str:
-    try:
-        _TEMPLATES.parse(value)
-    except TemplateSyntaxError as exc:
-        raise ValueError(f"template syntax error on line {exc.lineno}: {exc.message}") from None
+def _check_body(value: str) -> str:
+    return _checked(value, subject=False)
+
+
+def _checked(value: str, *, subject: bool) -> str:
+    """The full merge-template check (syntax, known tags, size, a sample render) on save."""
+    problem = template_problem(value, subject=subject)
+    if problem is not None:
+        raise PydanticCustomError("merge_template", "{problem}", {"problem": problem})
     return value
 
 
+# ASCII_DIGITS comes after each Field: a constraint placed outside a validator is not pushed
+# into the schema (see ledgerlink.inputs), so NonNegativeMoney repeats Money's constraints.
+_MONEY_EXAMPLE = Field(json_schema_extra={"examples": ["1250.00"]})
 Money = Annotated[
-    Decimal,
-    Field(max_digits=15, decimal_places=2, allow_inf_nan=False,
-          json_schema_extra={"examples": ["1250.00"]}),
-    PlainSerializer(money_text, return_type=str, when_used="json"),
+    Decimal, Field(max_digits=15, decimal_places=2, allow_inf_nan=False), ASCII_DIGITS,
+    _MONEY_EXAMPLE, PlainSerializer(money_text, return_type=str, when_used="json"),
 ]
-NonNegativeMoney = Annotated[Money, Field(ge=0)]
+NonNegativeMoney = Annotated[
+    Decimal, Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False), ASCII_DIGITS,
+    _MONEY_EXAMPLE, PlainSerializer(money_text, return_type=str, when_used="json"),
+]
 # Computed amounts (line amounts, deal values) may exceed what a single input may hold.
 MoneyOut = Annotated[Decimal, Field(json_schema_extra={"examples": ["1250.00"]}),
                      PlainSerializer(money_text, return_type=str, when_used="json")]
 Quantity = Annotated[
     Decimal,
-    Field(gt=0, max_digits=15, decimal_places=4, allow_inf_nan=False,
-          json_schema_extra={"examples": ["1.5"]}),
+    Field(gt=0, max_digits=15, decimal_places=4, allow_inf_nan=False), ASCII_DIGITS,
+    Field(json_schema_extra={"examples": ["1.5"]}),
     PlainSerializer(quantity_text, return_type=str, when_used="json"),
 ]
 Percent = Annotated[
     Decimal,
-    Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False,
-          json_schema_extra={"examples": ["10.00"]}),
+    Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False), ASCII_DIGITS,
+    Field(json_schema_extra={"examples": ["10.00"]}),
     PlainSerializer(money_text, return_type=str, when_used="json"),
 ]
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=254), SINGLE_LINE,
     AfterValidator(_check_email),
     Field(json_schema_extra={"format": "email"}),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Text255 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
-Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
-                                            pattern=r"^[A-Za-z]{3}$")]
+# One-line texts (names, cities, codes) are sent to Xero as they are: no control characters.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+                 SINGLE_LINE]
+Text255 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), SINGLE_LINE]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SINGLE_LINE]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SINGLE_LINE]
+Currency = CurrencyCode
 HexColor = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^#[0-9A-Fa-f]{6}$")]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048),
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), SINGLE_LINE,
                 AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
-Template = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_check_template)]
+SubjectTemplate = Annotated[str, StringConstraints(max_length=MAX_SUBJECT),
+                           AfterValidator(_check_subject)]
+BodyTemplate = Annotated[str, StringConstraints(max_length=MAX_BODY), AfterValidator(_check_body)]
+Template = BodyTemplate
 
 
 class Input(BaseModel):
-    """Base of request bodies: no text may hold a NUL character (PostgreSQL cannot store it)."""
+    """Base of request bodies: no text holds a control character (NUL cannot even be stored by
+    PostgreSQL); one-line fields refuse line breaks too, through their types."""
 
     @field_validator("*")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("may not contain NUL characters")
+    def _no_controls(cls, value: Any) -> Any:
+        problem = control_problem(value, multiline=True) if isinstance(value, str) else None
+        if problem is not None:
+            raise PydanticCustomError("control_character", "{problem}", {"problem": problem})
         return value
 
 

@@ -18,11 +18,21 @@ from pydantic_core import PydanticCustomError
 
 from ledgerlink.crm.types import Email, money_text
 from ledgerlink.email.schemas import EmailOutcome, EmailParams
+from ledgerlink.inputs import SINGLE_LINE, CurrencyCode, LedgerDate, check_json, check_text
 from ledgerlink.providers.xero.models_base import CaseInsensitiveEnum, LineAmountTypes
 from ledgerlink.providers.xero.models_inputs import LineItemInput
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+# Every text here may reach Xero as it is: one line, no control characters (ledgerlink.inputs).
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+               SINGLE_LINE]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+                 SINGLE_LINE]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SINGLE_LINE]
+Reference = Annotated[str, StringConstraints(max_length=255), SINGLE_LINE]
+InvoiceNumber = Annotated[str, StringConstraints(min_length=1, max_length=255), SINGLE_LINE]
+AccountCode = Annotated[str, StringConstraints(min_length=1, max_length=10), SINGLE_LINE]
+TaxType = Annotated[str, StringConstraints(min_length=1, max_length=50), SINGLE_LINE]
+MAX_IDS = 500  # products on one repeating invoice: each is a lookup
 MoneyOut = Annotated[Decimal, PlainSerializer(money_text, return_type=str, when_used="json")]
 EXAMPLE_DEAL = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 EXAMPLE_CONTACT = "565acaa9-e7f3-4fbf-80c3-16b081ddae10"
@@ -50,21 +60,27 @@ class ActionRequest(BaseModel):
                     "schedule_unit": "MONTHLY", "account_code": "200", "tax_type": "OUTPUT2",
                     "product_ids": [EXAMPLE_DEAL]}}]})
 
-    action_type: str = Field(description="xero_create_contact, xero_create_invoice, "
-                             "xero_create_contact_and_invoice (alias of xero_create_invoice), "
-                             "xero_update_invoice or xero_create_repeating_invoice")
+    action_type: Annotated[str, StringConstraints(max_length=100), SINGLE_LINE] = Field(
+        description="xero_create_contact, xero_create_invoice, xero_create_contact_and_invoice "
+        "(alias of xero_create_invoice), xero_update_invoice or xero_create_repeating_invoice")
     params: dict[str, Any] = Field(default_factory=dict, description="Action-specific "
                                    "parameters (see each action type)")
     data: dict[str, Any] | None = Field(
         default=None, description='The trigger\'s context, e.g. {"deal": {"id": "…"}}: a deal '
         "named there stands in for params.deal_id")
 
+    # Before validation: a body of 100,000 unknown keys is one error, not 100,000 of them.
+    _checked = model_validator(mode="before")(check_json)
+
 
 # ---- parameters ------------------------------------------------------------------------------
 class ActionParams(BaseModel):
-    """Parameters of one action type: unknown names are refused, naming them."""
+    """Parameters of one action type: unknown names are refused, naming them; no text holds a
+    control character, however deeply nested (line item descriptions, email fields)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    _text = model_validator(mode="before")(check_text)
 
 
 class CreateContactParams(ActionParams):
@@ -86,10 +102,9 @@ class CreateContactParams(ActionParams):
     last_name: Text | None = None
     email: Email | None = None
     contact_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                     max_length=50)] | None = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
-    tax_number: Annotated[str, StringConstraints(strip_whitespace=True,
-                                                 max_length=50)] | None = None
+                                                     max_length=50), SINGLE_LINE] | None = None
+    phone: Short | None = None
+    tax_number: Short | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -125,19 +140,18 @@ class CreateInvoiceParams(InvoiceEmail):
 
     deal_id: Id | None = Field(default=None, description="crm_deals.id (or data.deal.id)")
     status: NewInvoiceStatus = Field(default=NewInvoiceStatus.DRAFT)
-    date: dt.date | None = Field(default=None, description="Invoice date (Xero: today)")
-    due_date: dt.date | None = None
-    reference: Annotated[str, StringConstraints(max_length=255)] | None = Field(
+    date: LedgerDate | None = Field(default=None, description="Invoice date (Xero: today)")
+    due_date: LedgerDate | None = None
+    reference: Reference | None = Field(
         default=None, description="Default: the deal's reference")
-    invoice_number: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = \
-        Field(default=None, description="Default: Xero's next number")
+    invoice_number: InvoiceNumber | None = Field(
+        default=None, description="Default: Xero's next number")
     line_amount_types: LineAmountTypes | None = None
-    currency_code: Annotated[str, StringConstraints(to_upper=True,
-                                                    pattern=r"^[A-Za-z]{3}$")] | None = \
-        Field(default=None, description="Default: the deal's currency, else the org's")
-    account_code: Annotated[str, StringConstraints(min_length=1, max_length=10)] | None = \
-        Field(default=None, description="For lines whose product has no account code")
-    tax_type: Annotated[str, StringConstraints(min_length=1, max_length=50)] | None = Field(
+    currency_code: CurrencyCode | None = Field(
+        default=None, description="ISO 4217; default: the deal's currency, else the org's")
+    account_code: AccountCode | None = Field(
+        default=None, description="For lines whose product has no account code")
+    tax_type: TaxType | None = Field(
         default=None, description="For lines whose product has no tax type")
     branding_theme_id: Id | None = None
 
@@ -177,15 +191,15 @@ class UpdateInvoiceParams(InvoiceEmail):
     status: InvoiceStatusChange | None = Field(
         default=None, description="Xero decides which changes are allowed (e.g. an AUTHORISED "
         "invoice cannot go back to DRAFT; DELETED is for drafts, VOIDED for approved ones)")
-    date: dt.date | None = None
-    due_date: dt.date | None = None
-    reference: Annotated[str, StringConstraints(max_length=255)] | None = None
-    invoice_number: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    date: LedgerDate | None = None
+    due_date: LedgerDate | None = None
+    reference: Reference | None = None
+    invoice_number: InvoiceNumber | None = None
     line_amount_types: LineAmountTypes | None = None
     line_items: list[LineItemInput] | None = Field(
         default=None, description="Replacement lines (Xero replaces all lines)")
-    expected_payment_date: dt.date | None = None
-    planned_payment_date: dt.date | None = None
+    expected_payment_date: LedgerDate | None = None
+    planned_payment_date: LedgerDate | None = None
     branding_theme_id: Id | None = None
 
     @model_validator(mode="after")
@@ -218,22 +232,23 @@ class RepeatingInvoiceParams(ActionParams):
     contact_id: Id = Field(description="The Xero ContactID to bill")
     schedule_period: int = Field(ge=1, le=1000, description="Every N units")
     schedule_unit: ScheduleUnit
-    account_code: Annotated[str, StringConstraints(min_length=1, max_length=10)]
-    tax_type: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    account_code: AccountCode
+    tax_type: TaxType
     approve_for_sending: bool = Field(
         default=True, description="Xero emails each invoice to the contact; false creates "
         "them marked as sent without emailing")
     deal_product_ids: list[Id] | None = Field(
-        default=None, min_length=1, description="crm_deal_products.id (needs params.deal_id "
-        "or data.deal.id)")
-    product_ids: list[Id] | None = Field(default=None, min_length=1,
+        default=None, min_length=1, max_length=MAX_IDS, description="crm_deal_products.id "
+        "(needs params.deal_id or data.deal.id)")
+    product_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_IDS,
                                          description="crm_products.id")
     deal_id: Id | None = Field(default=None, description="The deal of deal_product_ids")
-    start_date: dt.date | None = Field(default=None, description="First invoice (Xero: today)")
-    end_date: dt.date | None = None
+    start_date: LedgerDate | None = Field(default=None,
+                                          description="First invoice (Xero: today)")
+    end_date: LedgerDate | None = None
     due_days: int | None = Field(default=None, ge=0, le=365,
                                  description="Days after the invoice date it falls due")
-    reference: Annotated[str, StringConstraints(max_length=255)] | None = None
+    reference: Reference | None = None
     line_amount_types: LineAmountTypes | None = None
 
     @model_validator(mode="after")

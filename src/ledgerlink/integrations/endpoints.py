@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ledgerlink.api.deps import HubDep, IntegrationsRead, SessionDep
+from ledgerlink.api.ids import RecordId
 from ledgerlink.api.responses import error_responses
 from ledgerlink.db.models.integrations import Integration
 from ledgerlink.integrations import service
@@ -43,7 +44,7 @@ async def list_integrations(session: SessionDep, _: IntegrationsRead) -> Integra
 @router.get("/{integration_id}", response_model=IntegrationEnvelope,
             summary="Retrieve an integration",
             responses=error_responses(401, 403, 404, 422, d404="No integration has this id"))
-async def get_integration(integration_id: str, session: SessionDep,
+async def get_integration(integration_id: RecordId, session: SessionDep,
                           _: IntegrationsRead) -> IntegrationEnvelope:
     """One integration by id."""
     return IntegrationEnvelope(data=present(await service.get_integration(session,
@@ -57,7 +58,7 @@ async def get_integration(integration_id: str, session: SessionDep,
                  d409="The integration is not active (e.g. needs_reauth: reconnect it)",
                  d422="Unknown query_type or bad params, naming the allowed values; or Xero "
                       "refused the query (with Xero's message)"))
-async def query(integration_id: str, body: QueryRequest, session: SessionDep, hub: HubDep,
+async def query(integration_id: RecordId, body: QueryRequest, session: SessionDep, hub: HubDep,
                 _: IntegrationsRead) -> QueryResult:
     """Run a read-only query. Xero query types: xero_contacts, xero_contact_detail,
     xero_accounts, xero_tax_rates, xero_invoices, xero_invoices_by_contact,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.config import JsonDict
+
+from ledgerlink.inputs import SINGLE_LINE, check_json
 
 IntegrationStatus = Literal["active", "needs_reauth", "disconnected", "error"]
 
@@ -115,11 +117,14 @@ class QueryRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_document_query_types)
 
-    query_type: str = Field(description="The query type; each one's parameters are in the "
-                            "schema's variants (e.g. xero_invoices, xero_aged_receivables_summary)",
-                            examples=["xero_invoices"])
+    query_type: Annotated[str, StringConstraints(max_length=100), SINGLE_LINE] = Field(
+        description="The query type; each one's parameters are in the schema's variants (e.g. "
+        "xero_invoices, xero_aged_receivables_summary)", examples=["xero_invoices"])
     params: dict[str, Any] = Field(default_factory=dict, description="The query type's "
                                    "parameters; dates as YYYY-MM-DD, in snake_case or camelCase")
+
+    # Before validation: a body of 100,000 unknown keys is one error, not 100,000 of them.
+    _checked = model_validator(mode="before")(check_json)
 
 
 class QueryResult(BaseModel):

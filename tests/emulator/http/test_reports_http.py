@@ -141,6 +141,12 @@ def test_aged_receivables_needs_a_contact(books: Books) -> None:
     assert response.status_code == 400
 
 
+def test_a_balance_sheet_at_year_one_is_a_bad_request(books: Books) -> None:
+    response = books.api.get("/Reports/BalanceSheet", params={"date": "0001-01-01"})
+    assert response.status_code == 400, response.text  # not a 500 that clients retry
+    assert response.json()["Type"] == "ValidationException"
+
+
 # ---- balance sheet, trial balance, profit and loss --------------------------------------------
 def equity_rows(sheet: dict[str, Any]) -> Decimal:
     """Current Year Earnings plus Retained Earnings, read from the Equity section."""

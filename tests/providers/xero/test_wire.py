@@ -89,7 +89,7 @@ def test_money_is_decimal_and_never_guessed() -> None:
     assert money(Decimal("1.0000")) == Decimal("1.0000")
     assert money(10) == Decimal(10)
     assert money(0.1) == Decimal("0.1")  # through the shortest repr, not the binary expansion
-    for bad in (None, True, "abc", "NaN", "Infinity", [1]):
+    for bad in (None, True, "abc", "NaN", "Infinity", [1], "١٢٣", "1٢3.00"):
         with pytest.raises(ValueError):
             money(bad)
 

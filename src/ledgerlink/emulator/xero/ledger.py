@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ledgerlink.emulator.xero.errors import BadRequest
 from ledgerlink.emulator.xero.models.accounts import CLASS_OF_TYPE
 from ledgerlink.emulator.xero.models.base import Org, Record
 
@@ -94,6 +95,8 @@ def year_end_of(org: Org) -> tuple[int, int]:
 
 def financial_year_start(org: Org, on: date) -> date:
     """The first day of the financial year that contains `on`."""
+    if on.year < 2:  # its financial year would start in year 0, which no calendar has
+        raise BadRequest(f"The date {on.isoformat()} is outside the range Xero reports on")
     day, month = year_end_of(org)
     end = _clamped(on.year, month, day)
     if on > end:

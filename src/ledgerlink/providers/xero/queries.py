@@ -23,10 +23,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     model_validator,
 )
 
 from ledgerlink.errors import InputError, ProviderError
+from ledgerlink.inputs import SINGLE_LINE, LedgerDate
 from ledgerlink.providers.xero.actions_base import ListParams, camel, list_records, split_csv
 from ledgerlink.providers.xero.actions_contacts import (
     ContactId,
@@ -75,6 +77,9 @@ def _guid(value: str) -> str:
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 Guid = Annotated[str, AfterValidator(_guid)]
+# Xero's searchTerm goes into the URL: a 66,000-character one made the URL too long to send.
+Search = Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
+TrackingId = Annotated[str, StringConstraints(min_length=1, max_length=64), SINGLE_LINE]
 Statuses = Annotated[list[InvoiceStatus], BeforeValidator(split_csv)]
 
 
@@ -120,7 +125,7 @@ class ContactsQuery(QueryParams):
     """xero_contacts: every active contact, or Xero's page `page`; `search` over names/emails."""
 
     page: int | None = Field(default=None, ge=1)
-    search: str | None = Field(default=None, min_length=1)
+    search: Search | None = None
 
 
 class ContactDetailQuery(QueryParams):
@@ -146,8 +151,8 @@ class InvoicesQuery(_DateRange):
 
     page: int | None = Field(default=None, ge=1)
     statuses: Statuses | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: LedgerDate | None = None
+    date_to: LedgerDate | None = None
 
 
 class InvoicesByContactQuery(QueryParams):
@@ -165,10 +170,10 @@ class _Periods(_DateRange):
 class ProfitAndLossQuery(_Periods):
     """xero_profit_and_loss: Xero's P&L report."""
 
-    from_date: dt.date | None = None
-    to_date: dt.date | None = None
-    tracking_category_id: str | None = None
-    tracking_option_id: str | None = None
+    from_date: LedgerDate | None = None
+    to_date: LedgerDate | None = None
+    tracking_category_id: TrackingId | None = None
+    tracking_option_id: TrackingId | None = None
     standard_layout: bool | None = None
     payments_only: bool | None = None
 
@@ -176,9 +181,9 @@ class ProfitAndLossQuery(_Periods):
 class BalanceSheetQuery(_Periods):
     """xero_balance_sheet: Xero's balance sheet report."""
 
-    date: dt.date | None = None
-    tracking_option_id_1: str | None = None
-    tracking_option_id_2: str | None = None
+    date: LedgerDate | None = None
+    tracking_option_id_1: TrackingId | None = None
+    tracking_option_id_2: TrackingId | None = None
     standard_layout: bool | None = None
     payments_only: bool | None = None
 
@@ -187,9 +192,9 @@ class AgedByContactQuery(_Periods):
     """xero_aged_receivables / xero_aged_payables: Xero's per-contact aged report."""
 
     contact_id: Guid
-    date: dt.date | None = None
-    from_date: dt.date | None = None
-    to_date: dt.date | None = None
+    date: LedgerDate | None = None
+    from_date: LedgerDate | None = None
+    to_date: LedgerDate | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pydantic import Field as PydanticField
 from pydantic import ValidationError as PydanticValidationError
 
 from ledgerlink.errors import InputError
+from ledgerlink.inputs import LedgerDate
 
 __all__ = ["AgedByContactParams", "BalanceSheetParams", "ProfitAndLossParams", "ReportParams",
            "Timeframe", "TrialBalanceParams", "parse_params"]
@@ -74,8 +75,8 @@ class ProfitAndLossParams(ReportParams):
         "tracking_category_id_2": "trackingCategoryID2", "tracking_option_id": "trackingOptionID",
         "tracking_option_id_2": "trackingOptionID2", "standard_layout": "standardLayout",
         "payments_only": "paymentsOnly"}
-    from_date: dt.date | None = _opt("from_date", "fromDate")
-    to_date: dt.date | None = _opt("to_date", "toDate")
+    from_date: LedgerDate | None = _opt("from_date", "fromDate")
+    to_date: LedgerDate | None = _opt("to_date", "toDate")
     periods: Periods | None = _opt("periods")
     timeframe: Timeframe | None = _opt("timeframe")
     tracking_category_id: uuid.UUID | None = _opt(
@@ -98,7 +99,7 @@ class BalanceSheetParams(ReportParams):
         "date": "date", "periods": "periods", "timeframe": "timeframe",
         "tracking_option_id_1": "trackingOptionID1", "tracking_option_id_2": "trackingOptionID2",
         "standard_layout": "standardLayout", "payments_only": "paymentsOnly"}
-    date: dt.date | None = _opt("date")
+    date: LedgerDate | None = _opt("date")
     periods: Periods | None = _opt("periods")
     timeframe: Timeframe | None = _opt("timeframe")
     tracking_option_id_1: uuid.UUID | None = _opt(
@@ -113,7 +114,7 @@ class TrialBalanceParams(ReportParams):
     """GET /Reports/TrialBalance."""
 
     WIRE: ClassVar[dict[str, str]] = {"date": "date", "payments_only": "paymentsOnly"}
-    date: dt.date | None = _opt("date")
+    date: LedgerDate | None = _opt("date")
     payments_only: bool | None = _opt("payments_only", "paymentsOnly")
 
 
@@ -125,9 +126,9 @@ class AgedByContactParams(ReportParams):
                                       "from_date": "fromDate", "to_date": "toDate"}
     contact_id: uuid.UUID = PydanticField(validation_alias=AliasChoices(
         "contact_id", "contactId", "contactID", "ContactID"))
-    date: dt.date | None = _opt("date")
-    from_date: dt.date | None = _opt("from_date", "fromDate")
-    to_date: dt.date | None = _opt("to_date", "toDate")
+    date: LedgerDate | None = _opt("date")
+    from_date: LedgerDate | None = _opt("from_date", "fromDate")
+    to_date: LedgerDate | None = _opt("to_date", "toDate")
     periods: Periods | None = _opt("periods")
     timeframe: Timeframe | None = _opt("timeframe")
 

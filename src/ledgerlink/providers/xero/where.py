@@ -10,9 +10,11 @@ from decimal import Decimal
 from typing import Literal
 
 from ledgerlink.errors import InputError
+from ledgerlink.inputs import control_problem
 from ledgerlink.providers.xero.wire import parse_msdate
 
-_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+MAX_VALUE = 500  # characters of one string in a filter
+_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$", re.ASCII)
 Op = Literal["==", "!=", ">", ">=", "<", "<=", "contains", "startswith", "endswith",
              "Contains", "StartsWith", "EndsWith"]
 _COMPARISONS = ("==", "!=", ">", ">=", "<", "<=")
@@ -44,6 +46,14 @@ def _path(name: str) -> str:
 
 
 def _string(text: str) -> str:
+    # The filter travels in the URL: a bounded, one-line value (a control character would be
+    # sent to Xero as it is, and a huge one makes the URL too long to send at all).
+    problem = control_problem(text)
+    if problem is not None:
+        raise InputError(f"a filter value {problem}", field="where")
+    if len(text) > MAX_VALUE:
+        raise InputError(f"a filter value is {len(text)} characters; at most {MAX_VALUE}",
+                         field="where")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -132,6 +132,9 @@ def money(value: object) -> Decimal:
         raise ValueError(f"not an amount: {value!r}")
     if isinstance(value, Decimal):
         result = value
+    elif isinstance(value, str) and not value.isascii():
+        # Decimal reads any script's digits ("١٢٣" is 123): an amount is written in ASCII.
+        raise ValueError(f"not an amount: {value!r} (use the digits 0-9)")
     elif isinstance(value, int | float | str):
         try:
             result = Decimal(str(value).strip())
