@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
 
 from ledgerlink.config import Settings
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.db.engine import Database
+
+if TYPE_CHECKING:
+    from ledgerlink.auth.pepper import Peppers
+
+# How long the readiness check waits for `SELECT 1` before calling the database unavailable.
+READY_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass
@@ -18,6 +27,7 @@ class Hub:
     db: Database
     box: SecretBox
     extras: dict[str, Any] = field(default_factory=dict)
+    _peppers: Peppers | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Hub:
@@ -26,10 +36,46 @@ class Hub:
         return cls(settings=settings, db=db or Database(settings.resolved_database_url()),
                    box=SecretBox.from_setting(keys))
 
+    async def load_pepper(self) -> str:
+        """The API-key pepper, read (or made, on an install's first start) once per process.
+
+        LEDGERLINK_API_KEY_PEPPER when set; else this install's own, stored encrypted in the
+        database (see ledgerlink.auth.pepper). Cheap after the first call.
+        """
+        if self._peppers is None:
+            from ledgerlink.auth.pepper import load_peppers
+
+            self._peppers = await load_peppers(self.settings, self.db, self.box)
+        return self._peppers.current
+
     @property
     def pepper(self) -> str:
-        """The API key hashing pepper."""
-        return self.settings.api_key_pepper.get_secret_value()
+        """The pepper `load_pepper` loaded (or the configured one): for code without a loop."""
+        if self._peppers is not None:
+            return self._peppers.current
+        if self.settings.api_key_pepper is not None:
+            return self.settings.api_key_pepper.get_secret_value()
+        raise RuntimeError("the install's API-key pepper is not loaded: await "
+                           "hub.load_pepper() first")
+
+    @property
+    def legacy_peppers(self) -> tuple[str, ...]:
+        """Older peppers that stored key hashes may still be made with (after load_pepper)."""
+        return self._peppers.legacy if self._peppers is not None else ()
+
+    async def database_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> str | None:
+        """None when the database answers `SELECT 1` within `timeout`; else why not."""
+        try:
+            async with asyncio.timeout(timeout), self.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except TimeoutError:
+            return f"did not answer within {timeout:g} s"
+        except Exception as exc:  # any failure to answer means: not ready, and why
+            cause = getattr(exc, "orig", None) or exc
+            first = (str(cause).strip().splitlines() or [""])[0]
+            return f"failed ({type(cause).__name__}: {first})" if first else (
+                f"failed ({type(cause).__name__})")
+        return None
 
     async def close(self) -> None:
         """Release the database and any provider clients."""

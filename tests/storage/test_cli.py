@@ -11,6 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from fastapi import APIRouter, Depends, FastAPI
 from pydantic import SecretStr
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from ledgerlink.api.app import create_app
@@ -50,9 +51,10 @@ def cli(app: object, args: list[str], env: dict[str, str], code: int = 0) -> str
 
 def probe_app(env: dict[str, str]) -> FastAPI:
     """The real app from the same settings, plus one probe route per scope."""
+    pepper = env.get("LEDGERLINK_API_KEY_PEPPER")  # empty or absent: the install's own
     app = create_app(Settings(database_url=env["LEDGERLINK_DATABASE_URL"],
                               secret_keys=SecretStr(env["LEDGERLINK_SECRET_KEYS"]),
-                              api_key_pepper=SecretStr(env["LEDGERLINK_API_KEY_PEPPER"])))
+                              api_key_pepper=SecretStr(pepper) if pepper else None))
     probes = APIRouter()
     for scope in Scope:
         probes.add_api_route(f"/_probe/{scope.value}", lambda: {"ok": True},
@@ -172,3 +174,40 @@ def test_rotate_secrets_and_db_current_and_downgrade(env: dict[str, str]) -> Non
     assert "base" in cli(db_cmd.app, ["downgrade", "base"], env)
     assert "revision none" in cli(db_cmd.app, ["current"], env)
     assert asyncio.run(migrate.current_revision(url)) is None
+
+
+def test_without_a_configured_pepper_the_install_makes_and_shares_its_own(
+        env: dict[str, str]) -> None:
+    """`serve`'s start-up makes the pepper; a key from `keys create` (another process)
+    authenticates at the API; `rotate-secrets` re-encrypts the pepper and keys keep working."""
+    from ledgerlink.cli.serve_cmd import prepare
+
+    own = {**env, "LEDGERLINK_API_KEY_PEPPER": ""}  # empty: unset
+    settings = Settings(database_url=own["LEDGERLINK_DATABASE_URL"],
+                        secret_keys=SecretStr(own["LEDGERLINK_SECRET_KEYS"]))
+    asyncio.run(prepare(settings))  # migrates, and makes the install's pepper
+    created = json.loads(cli(keys_cmd.app, ["create", "--name", "crm", "--scopes", "crm:read",
+                                            "--json"], own))
+
+    async def pepper_row() -> str:
+        db = Database(own["LEDGERLINK_DATABASE_URL"])
+        try:
+            async with db.engine.connect() as conn:
+                value = await conn.scalar(text(
+                    "SELECT value_enc FROM install_secrets WHERE name = 'api_key_pepper'"))
+                return str(value)
+        finally:
+            await db.dispose()
+
+    def served(keys: str) -> dict[str, tuple[int, str | None]]:
+        app = probe_app({**own, "LEDGERLINK_SECRET_KEYS": keys, "LEDGERLINK_API_KEY_PEPPER": ""})
+        return asyncio.run(statuses(app, created["secret"]))
+
+    assert served(own["LEDGERLINK_SECRET_KEYS"])["crm:read"] == (200, None)
+    before = asyncio.run(pepper_row())
+    new_key = SecretBox.generate_key()
+    counts = json.loads(cli(keys_cmd.app, ["rotate-secrets", "--json"], {
+        **own, "LEDGERLINK_SECRET_KEYS": f"{new_key},{own['LEDGERLINK_SECRET_KEYS']}"}))
+    assert counts["install_secrets.value_enc"] == 1
+    assert asyncio.run(pepper_row()) != before
+    assert served(new_key)["crm:read"] == (200, None)  # the new key alone opens the pepper

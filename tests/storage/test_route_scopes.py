@@ -29,7 +29,8 @@ from tests.hub_fixtures import KeyMaker, bearer
 pytestmark = pytest.mark.timeout(120)
 
 # Routes anyone may call. Adding one here is a security decision: say why in the review.
-PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# /ready: load balancers probe it without a key; it answers only "ready" or 503, no details.
+PUBLIC = {"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 BY_DEPENDENCY = {f"require_{s.value.replace(':', '_')}": s for s in Scope}
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 

@@ -1,11 +1,17 @@
-"""All SQL about API keys."""
+"""All SQL about API keys and the install secrets their hashes use."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Sequence
 
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from ledgerlink.db.base import utcnow
 from ledgerlink.db.models.auth import ApiKey
+from ledgerlink.db.models.install import InstallSecret
 
 
 async def add(session: AsyncSession, key: ApiKey) -> ApiKey:
@@ -30,3 +36,33 @@ async def all_keys(session: AsyncSession) -> list[ApiKey]:
     """Every key, newest first."""
     result = await session.execute(select(ApiKey).order_by(ApiKey.created_at.desc()))
     return list(result.scalars())
+
+
+async def page(session: AsyncSession, limit: int, offset: int) -> tuple[list[ApiKey], int]:
+    """One page of keys, newest first (ties by id, so pages never overlap), and the total."""
+    total = await session.scalar(select(func.count()).select_from(ApiKey))
+    rows = await session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id)
+                                 .limit(limit).offset(offset))
+    return list(rows), int(total or 0)
+
+
+async def any_key(conn: AsyncConnection) -> bool:
+    """Whether any API key exists (revoked or not)."""
+    return (await conn.execute(select(ApiKey.id).limit(1))).first() is not None
+
+
+async def install_secrets(conn: AsyncConnection, names: Sequence[str]) -> dict[str, str]:
+    """The stored (encrypted) install secrets among these names."""
+    rows = await conn.execute(select(InstallSecret.name, InstallSecret.value_enc)
+                              .where(InstallSecret.name.in_(names)))
+    return {row.name: row.value_enc for row in rows}
+
+
+async def add_install_secrets_if_absent(conn: AsyncConnection, values: dict[str, str]) -> None:
+    """Insert these (encrypted) secrets, keeping any a concurrent process stored first."""
+    now = utcnow()
+    rows = [{"name": name, "value_enc": value, "created_at": now, "updated_at": now}
+            for name, value in values.items()]
+    insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    await conn.execute(insert(InstallSecret).values(rows).on_conflict_do_nothing(
+        index_elements=[InstallSecret.name]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from ledgerlink.auth.scopes import Scope, expand
 from ledgerlink.db.base import utcnow
 from ledgerlink.db.crypto import hash_api_key
 from ledgerlink.db.models.auth import ApiKey
-from ledgerlink.errors import InputError
+from ledgerlink.errors import InputError, RecordConflictError, RecordNotFoundError
 
 KEY_PREFIX = "llk_"
 # Authenticated keys are remembered this long, by hash, so a busy caller costs no query per
@@ -57,13 +58,20 @@ async def create_key(session: AsyncSession, name: str, scopes: set[Scope],
 
 
 async def authenticate(session: AsyncSession, secret: str, pepper: str,
-                       now: datetime | None = None) -> Principal | None:
-    """The principal behind a presented key, or None when it is unknown or revoked."""
+                       now: datetime | None = None,
+                       legacy_peppers: Sequence[str] = ()) -> Principal | None:
+    """The principal behind a presented key, or None when it is unknown or revoked.
+
+    A key whose stored hash was made with one of `legacy_peppers` is accepted and re-hashed
+    with `pepper` (the caller's session commits that), so old keys move over as they are used.
+    """
     key_hash = hash_api_key(secret, pepper)
     cached = _cache.get(key_hash)
     if cached is not None and cached[1] > time.monotonic() and now is None:
         return cached[0]
     key = await repository.by_hash(session, key_hash)
+    if key is None:
+        key = await _rehashed(session, secret, key_hash, legacy_peppers)
     if key is None or key.revoked_at is not None:
         _cache.pop(key_hash, None)
         return None
@@ -76,6 +84,17 @@ async def authenticate(session: AsyncSession, secret: str, pepper: str,
         _cache.clear()
     _cache[key_hash] = (principal, time.monotonic() + CACHE_SECONDS)
     return principal
+
+
+async def _rehashed(session: AsyncSession, secret: str, key_hash: str,
+                    legacy_peppers: Sequence[str]) -> ApiKey | None:
+    """The key whose hash a legacy pepper made, now stored under `key_hash` instead."""
+    for legacy in legacy_peppers:
+        key = await repository.by_hash(session, hash_api_key(secret, legacy))
+        if key is not None:
+            key.key_hash = key_hash
+            return key
+    return None
 
 
 def forget_cached(key_hash: str | None = None) -> None:
@@ -91,11 +110,35 @@ async def list_keys(session: AsyncSession) -> list[ApiKey]:
     return await repository.all_keys(session)
 
 
-async def revoke_key(session: AsyncSession, key_id: str) -> ApiKey:
-    """Revoke a key by id; revoking twice is harmless."""
+async def page_keys(session: AsyncSession, limit: int = 50,
+                    offset: int = 0) -> tuple[list[ApiKey], int]:
+    """A page of keys, newest first, and how many there are."""
+    return await repository.page(session, limit, offset)
+
+
+async def get_key(session: AsyncSession, key_id: str) -> ApiKey:
+    """A key by id, or RecordNotFoundError (404, field "key_id")."""
     key = await repository.by_id(session, key_id)
     if key is None:
-        raise InputError(f"No API key has id {key_id}", field="key_id")
+        raise RecordNotFoundError(f"No API key has id {key_id}", field="key_id",
+                                  details={"key_id": key_id})
+    return key
+
+
+async def revoke_key(session: AsyncSession, key_id: str, caller: Principal | None = None
+                     ) -> ApiKey:
+    """Revoke a key by id; revoking twice is harmless.
+
+    A caller (an API request) may not revoke the key it is using: a script revoking "every
+    other key" must not lock itself out midway, and the last keys:admin key can only be
+    revoked by another one or by `ledgerlink keys revoke` on the host.
+    """
+    key = await get_key(session, key_id)
+    if caller is not None and caller.key_id == key.id:
+        raise RecordConflictError(
+            "This is the API key making the request; revoke it with another keys:admin key "
+            "or `ledgerlink keys revoke` on the host", field="key_id",
+            details={"key_id": key.id})
     if key.revoked_at is None:
         key.revoked_at = utcnow()
     forget_cached(key.key_hash)

@@ -81,10 +81,11 @@ async def _connect(demo: Demo, redirect_uri: str) -> None:
         found = await oauth.connections(tokens.access_token)
     finally:
         await oauth.aclose()
+    pepper = await demo.hub.load_pepper()  # before the session: it may take the write lock
     async with demo.hub.db.session() as session:
         made = await integrations.connect_xero(session, demo.hub, tokens, found,
                                                kind=ConnectionKind.OAUTH_AUTHORIZATION_CODE)
-        created = await auth_service.create_key(session, "demo", set(Scope), demo.hub.pepper)
+        created = await auth_service.create_key(session, "demo", set(Scope), pepper)
     demo.integration_id, demo.key = made[0].id, created.secret
     demo.ok("connect", f"authorize → consent → code (state, PKCE S256) → tokens → "
             f"/connections → integration {made[0].name}")

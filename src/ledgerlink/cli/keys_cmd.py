@@ -18,6 +18,7 @@ from ledgerlink.db.engine import Database
 from ledgerlink.db.models.auth import ApiKey
 from ledgerlink.db.rotation import encrypted_columns, rotate_secrets
 from ledgerlink.errors import ConfigurationError
+from ledgerlink.hub import Hub
 
 app = typer.Typer(help="API keys, and the keys that encrypt secrets at rest.",
                   no_args_is_help=True, add_completion=False)
@@ -58,14 +59,15 @@ def create(
     settings = load_settings()
 
     async def work() -> auth_service.CreatedKey:
-        db = Database(settings.resolved_database_url())
+        # The hub's pepper: this install's own, shared with every process (made if absent).
+        hub = Hub.from_settings(settings)
         try:
-            await require_tables(db, "api_keys")
-            async with db.session() as session:
-                return await auth_service.create_key(
-                    session, name, wanted, settings.api_key_pepper.get_secret_value())
+            await require_tables(hub.db, "api_keys", "install_secrets")
+            pepper = await hub.load_pepper()
+            async with hub.db.session() as session:
+                return await auth_service.create_key(session, name, wanted, pepper)
         finally:
-            await db.dispose()
+            await hub.close()
 
     created = run(work())
     if as_json:

@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from ledgerlink.cli import db_cmd, emulator_cmd, keys_cmd, serve_cmd
+from ledgerlink.cli.failures import OneLineErrors
 
+# OneLineErrors: a missing setting or an unreachable database is one line, not a traceback.
 app = typer.Typer(help="ledgerlink: a self-hosted integration hub for Xero.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, cls=OneLineErrors)
 app.add_typer(emulator_cmd.app, name="emulator")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(db_cmd.app, name="db")

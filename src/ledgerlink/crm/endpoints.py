@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from ledgerlink.api.deps import CrmRead, CrmWrite, SessionDep
+from ledgerlink.api.responses import error_responses
 from ledgerlink.crm import service
 from ledgerlink.crm.endpoints_deals import router as deals_router
 from ledgerlink.crm.params import (
@@ -105,6 +106,23 @@ async def replace_customer(customer_id: uuid.UUID, body: CustomerCreate, session
     return CustomerOut.model_validate(customer)
 
 
+@router.delete(CUSTOMER, status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               tags=["customers"], summary="Delete a customer", description=(
+                   "Deletes the customer and its personal data (e.g. a data-retention "
+                   "request). While it has deals or CRM contacts the delete is refused (409, "
+                   "`details` lists them) unless `cascade=true`, which deletes them too (deals "
+                   "with their products). The linked Xero contact is not touched."),
+               responses=error_responses(401, 403, 404, 409, 422,
+                                         d409="The customer has deals or CRM contacts; "
+                                              "`details` names them"))
+async def delete_customer(customer_id: uuid.UUID, session: SessionDep, _: CrmWrite,
+                          cascade: bool = Query(default=False, description=(
+                              "Also delete the customer's deals and CRM contacts"))) -> Response:
+    """Delete a customer."""
+    await service.delete_customer(session, customer_id, cascade=cascade)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 # --- CRM contacts ----------------------------------------------------------------------------
 
 
@@ -156,6 +174,19 @@ async def replace_crm_contact(contact_id: uuid.UUID, body: CrmContactCreate,
     """Full update."""
     contact = await service.update_crm_contact(session, contact_id, body.model_dump())
     return CrmContactOut.model_validate(contact)
+
+
+@router.delete(CONTACT, status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               tags=["crm contacts"], summary="Delete a CRM contact", description=(
+                   "Deletes the person and their personal data (e.g. a data-retention "
+                   "request). Deals that had them as primary contact stay, without one. The "
+                   "linked Xero contact is not touched."),
+               responses=error_responses(401, 403, 404, 422))
+async def delete_crm_contact(contact_id: uuid.UUID, session: SessionDep,
+                             _: CrmWrite) -> Response:
+    """Delete a CRM contact."""
+    await service.delete_crm_contact(session, contact_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # --- email configurations --------------------------------------------------------------------

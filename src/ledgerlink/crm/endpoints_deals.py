@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from ledgerlink.api.deps import CrmRead, CrmWrite, SessionDep
+from ledgerlink.api.responses import error_responses
 from ledgerlink.crm import service
 from ledgerlink.crm.params import (
     READ_ERRORS,
@@ -93,6 +94,18 @@ async def replace_product(product_id: uuid.UUID, body: ProductCreate, session: S
     return ProductOut.model_validate(product)
 
 
+@router.delete(PRODUCT, status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               tags=["products"], summary="Delete a product", description=(
+                   "Refused (409, `details` names the deals) while deals use it: remove it "
+                   "from them first, or deactivate it (`is_active: false`) instead."),
+               responses=error_responses(401, 403, 404, 409, 422,
+                                         d409="Deals use this product; `details` names them"))
+async def delete_product(product_id: uuid.UUID, session: SessionDep, _: CrmWrite) -> Response:
+    """Delete a product."""
+    await service.delete_product(session, product_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 # --- deals -----------------------------------------------------------------------------------
 
 
@@ -142,6 +155,17 @@ async def replace_deal(deal_id: uuid.UUID, body: DealCreate, session: SessionDep
                        _: CrmWrite) -> DealOut:
     """Full update of the deal's own fields."""
     return DealOut.of(await service.update_deal(session, deal_id, body.model_dump()))
+
+
+@router.delete(DEAL, status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               tags=["deals"], summary="Delete a deal", description=(
+                   "Deletes the deal and its products (the lines; the products stay). The "
+                   "linked Xero invoice is not touched."),
+               responses=error_responses(401, 403, 404, 422))
+async def delete_deal(deal_id: uuid.UUID, session: SessionDep, _: CrmWrite) -> Response:
+    """Delete a deal."""
+    await service.delete_deal(session, deal_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # --- deal products ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""All SQL about CRM records: insert, fetch by id, filtered pages, deal lines, the default email."""
+"""All SQL about CRM records: insert, fetch, delete, filtered pages, deal lines, default email."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import delete as delete_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -36,6 +37,47 @@ async def delete(session: AsyncSession, row: Base) -> None:
     """Delete a row."""
     await session.delete(row)
     await session.flush()
+
+
+async def referring(session: AsyncSession, column: InstrumentedAttribute[Any], value: str,
+                    limit: int = 20) -> tuple[list[str], int]:
+    """Ids of the rows whose `column` refers to `value` (the first `limit`), and how many."""
+    model = column.class_
+    total = await session.scalar(select(func.count()).select_from(model).where(column == value))
+    ids = await session.scalars(select(model.id).where(column == value)
+                                .order_by(model.created_at, model.id).limit(limit))
+    return list(ids), int(total or 0)
+
+
+async def unlink(session: AsyncSession, column: InstrumentedAttribute[Any],
+                 values: Sequence[str]) -> None:
+    """Clear `column` wherever it refers to one of `values` (their updated_at moves)."""
+    if values:
+        await session.execute(update(column.class_).where(column.in_(values))
+                              .values({column.key: None})
+                              .execution_options(synchronize_session="fetch"))
+
+
+async def delete_where(session: AsyncSession, column: InstrumentedAttribute[Any],
+                       values: Sequence[str]) -> None:
+    """Delete the rows whose `column` is one of `values`."""
+    if values:
+        await session.execute(delete_rows(column.class_).where(column.in_(values))
+                              .execution_options(synchronize_session="fetch"))
+
+
+async def deals_of_lines(session: AsyncSession, line_ids: Sequence[str]) -> list[str]:
+    """The distinct deals these deal products are on."""
+    rows = await session.scalars(select(DealProduct.deal_id).where(DealProduct.id.in_(line_ids))
+                                 .distinct().order_by(DealProduct.deal_id))
+    return list(rows)
+
+
+async def ids_where(session: AsyncSession, column: InstrumentedAttribute[Any],
+                    value: str) -> list[str]:
+    """Ids of every row whose `column` is `value`."""
+    model = column.class_
+    return list(await session.scalars(select(model.id).where(column == value)))
 
 
 def contains(columns: Sequence[InstrumentedAttribute[Any]], text: str) -> ColumnElement[bool]:

@@ -20,6 +20,8 @@ from ledgerlink.crm.common import RecordNotFound, apply, plain, reference, requi
 from ledgerlink.crm.service_deals import (
     add_deal_product,
     create_deal,
+    delete_deal,
+    delete_deals,
     get_deal,
     get_deal_context,
     get_deal_product,
@@ -32,13 +34,21 @@ from ledgerlink.crm.service_deals import (
 )
 from ledgerlink.crm.types import USAGE_BASED, is_usage_based
 from ledgerlink.crm.views import DealContext, DealLine, DealView
-from ledgerlink.db.models.crm import CrmContact, Customer, EmailConfiguration, Product
-from ledgerlink.errors import ConflictError, InputError
+from ledgerlink.db.models.crm import (
+    CrmContact,
+    Customer,
+    Deal,
+    DealProduct,
+    EmailConfiguration,
+    Product,
+)
+from ledgerlink.errors import ConflictError, InputError, RecordConflictError
 
 __all__ = [
     "USAGE_BASED", "DealContext", "DealLine", "DealView", "RecordNotFound", "add_deal_product",
     "create_crm_contact", "create_customer", "create_deal", "create_email_configuration",
-    "create_product", "get_crm_contact", "get_customer", "get_deal", "get_deal_context",
+    "create_product", "delete_crm_contact", "delete_customer", "delete_deal", "delete_product",
+    "get_crm_contact", "get_customer", "get_deal", "get_deal_context",
     "get_deal_product", "get_default_email_configuration", "get_email_configuration",
     "get_product", "get_products", "is_usage_based", "list_crm_contacts", "list_customers",
     "list_deal_products", "list_deals", "list_email_configurations", "list_products",
@@ -87,6 +97,35 @@ async def set_customer_xero_contact(session: AsyncSession, customer_id: str | uu
                                     xero_contact_id: str | uuid.UUID | None) -> Customer:
     """Link a customer to its Xero contact (or unlink with None)."""
     return await update_customer(session, customer_id, {"xero_contact_id": xero_contact_id})
+
+
+async def delete_customer(session: AsyncSession, customer_id: str | uuid.UUID,
+                          cascade: bool = False) -> None:
+    """Delete a customer (e.g. a data-retention request): the row and its personal data go.
+
+    A customer owns its deals and CRM contacts: while it has any, the delete is refused (409
+    naming them) unless `cascade`, which deletes them too (deals with their lines; other
+    deals that had one of those contacts as primary contact lose that link). The Xero
+    contact it was linked to is not touched: the link is ours, the contact Xero's.
+    """
+    customer = await get_customer(session, customer_id)
+    deals, deal_count = await repository.referring(session, Deal.customer_id, customer.id)
+    people, people_count = await repository.referring(session, CrmContact.customer_id,
+                                                      customer.id)
+    if (deal_count or people_count) and not cascade:
+        raise RecordConflictError(
+            f"Customer {customer.id} has {deal_count} deal(s) and {people_count} CRM "
+            "contact(s): delete them first, or send cascade=true to delete them with it",
+            field="cascade", details={"deal_count": deal_count, "deal_ids": deals,
+                                      "crm_contact_count": people_count,
+                                      "crm_contact_ids": people})
+    if cascade:
+        await delete_deals(session, await repository.ids_where(session, Deal.customer_id,
+                                                               customer.id))
+        contact_ids = await repository.ids_where(session, CrmContact.customer_id, customer.id)
+        await repository.unlink(session, Deal.primary_contact_id, contact_ids)
+        await repository.delete_where(session, CrmContact.id, contact_ids)
+    await repository.delete(session, customer)
 
 
 # --- CRM contacts ----------------------------------------------------------------------------
@@ -138,6 +177,17 @@ async def set_crm_contact_xero_contact(session: AsyncSession, contact_id: str | 
                                        xero_contact_id: str | uuid.UUID | None) -> CrmContact:
     """Link a CRM contact to its Xero contact (or unlink with None)."""
     return await update_crm_contact(session, contact_id, {"xero_contact_id": xero_contact_id})
+
+
+async def delete_crm_contact(session: AsyncSession, contact_id: str | uuid.UUID) -> None:
+    """Delete a CRM contact (e.g. a data-retention request): the row and its personal data go.
+
+    Deals that had this person as primary contact stay, without one (a deal belongs to its
+    customer; the contact is only its addressee). The linked Xero contact is not touched.
+    """
+    contact = await get_crm_contact(session, contact_id)
+    await repository.unlink(session, Deal.primary_contact_id, [contact.id])
+    await repository.delete(session, contact)
 
 
 # --- products --------------------------------------------------------------------------------
@@ -193,6 +243,23 @@ async def update_product(session: AsyncSession, product_id: str | uuid.UUID,
     apply(product, plain(changes))
     await repository.flush(session)
     return product
+
+
+async def delete_product(session: AsyncSession, product_id: str | uuid.UUID) -> None:
+    """Delete a product no deal uses; while deals do, a 409 names them.
+
+    Removing it from under a deal would silently change the deal's value and its invoices:
+    remove it from those deals first, or deactivate it (`is_active: false`) instead.
+    """
+    product = await get_product(session, product_id)
+    lines, count = await repository.referring(session, DealProduct.product_id, product.id)
+    if count:
+        deals = await repository.deals_of_lines(session, lines)
+        raise RecordConflictError(
+            f"Product {product.id} is on {count} deal product(s): remove it from those deals "
+            "first, or deactivate it (is_active: false) instead", field="id",
+            details={"deal_product_count": count, "deal_product_ids": lines, "deal_ids": deals})
+    await repository.delete(session, product)
 
 
 # --- email configurations --------------------------------------------------------------------

@@ -77,6 +77,22 @@ async def update_deal(session: AsyncSession, deal_id: str | uuid.UUID,
     return await _view(session, deal)
 
 
+async def delete_deal(session: AsyncSession, deal_id: str | uuid.UUID) -> None:
+    """Delete a deal and its products (the lines; the products themselves stay).
+
+    The Xero invoice it may be linked to is not touched: the link is ours, the invoice Xero's.
+    """
+    deal = await require(session, Deal, deal_id, "deal")
+    await delete_deals(session, [deal.id])
+
+
+async def delete_deals(session: AsyncSession, deal_ids: list[str]) -> None:
+    """Delete these deals with their lines (named here rather than left to ON DELETE CASCADE,
+    so the service says what goes)."""
+    await repository.delete_where(session, DealProduct.deal_id, deal_ids)
+    await repository.delete_where(session, Deal.id, deal_ids)
+
+
 async def set_deal_xero_invoice(session: AsyncSession, deal_id: str | uuid.UUID,
                                 xero_invoice_id: str | uuid.UUID | None) -> Deal:
     """Link a deal to the Xero invoice raised for it."""
