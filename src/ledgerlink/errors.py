@@ -13,7 +13,9 @@ LedgerlinkError                  code, message, field, status
 │   ├── ServerError              5xx  the provider failed after our retries
 │   └── TransportError                connection reset, timeout, DNS: nothing came back
 ├── InputError                   422  bad input to ledgerlink itself
-└── RecordNotFoundError          404  no ledgerlink record (integration, CRM record, …) has that id
+├── UnavailableError             503  ledgerlink's own database cannot answer now (Retry-After)
+├── RecordNotFoundError          404  no ledgerlink record (integration, CRM record, …) has that id
+└── RecordConflictError          409  a ledgerlink record's state forbids the change (e.g. in use)
 """
 
 from __future__ import annotations
@@ -68,11 +70,30 @@ class InputError(LedgerlinkError):
     code = "invalid_input"
 
 
+class UnavailableError(LedgerlinkError):
+    """ledgerlink's own storage cannot answer now; `retry_after` says when to try again."""
+
+    status = 503
+    code = "database_unavailable"
+
+    def __init__(self, message: str, *, retry_after: int = 5,
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
 class RecordNotFoundError(LedgerlinkError):
     """No record of ledgerlink's own has this id (a provider's missing record is NotFoundError)."""
 
     status = 404
     code = "not_found"
+
+
+class RecordConflictError(LedgerlinkError):
+    """The change conflicts with ledgerlink's own records (a product in use, the calling key)."""
+
+    status = 409
+    code = "conflict"
 
 
 class ProviderError(LedgerlinkError):

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from ledgerlink.auth.scopes import Scope
 from ledgerlink.db.base import utcnow
+from ledgerlink.db.models.auth import ApiKey
 from ledgerlink.db.models.integrations import ActionRun, Integration
 from ledgerlink.http.idempotency import idempotency_key
 from ledgerlink.http.retry import RetryPolicy
@@ -146,17 +147,27 @@ async def test_failed_run_rerun_with_its_key_never_duplicates(act: Actions, hub:
 async def test_live_run_is_waited_for_and_an_abandoned_one_taken_over(
         act: Actions, hub: Hub, integration_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
     request = ActionRequest(action_type="xero_create_contact", params=CONTACT)
+    async with hub.db.session() as session:
+        (key_id,) = (await session.execute(select(ApiKey.id))).scalars().all()
     run = ActionRun(integration_id=integration_id, idempotency_key="k-live",
-                    action_type=request.action_type, request_hash=actions.request_hash(request),
-                    status="running")
+                    caller_id=f"key:{key_id}", action_type=request.action_type,
+                    request_hash=actions.request_hash(request), status="running")
     async with hub.db.session() as session:
         session.add(run)
     monkeypatch.setattr(actions, "WAIT_SECONDS", 0.2)
     busy = await act("xero_create_contact", key="k-live", **CONTACT)
     assert busy.status_code == 409 and "still running" in busy.json()["error"]["message"]
+    assert busy.json()["error"]["code"] == "action_in_progress"
+    # The owner touched it just now: retry when it would go stale, not in five minutes.
+    assert 1 <= int(busy.headers["Retry-After"]) <= actions.STALE_AFTER.total_seconds() + 1
     async with hub.db.session() as session:
         await session.execute(update(ActionRun).where(ActionRun.id == run.id).values(
-            updated_at=utcnow() - timedelta(hours=1)))
+            updated_at=utcnow() - actions.STALE_AFTER + timedelta(seconds=5)))
+    busy = await act("xero_create_contact", key="k-live", **CONTACT)
+    assert busy.status_code == 409 and int(busy.headers["Retry-After"]) <= 6
+    async with hub.db.session() as session:
+        await session.execute(update(ActionRun).where(ActionRun.id == run.id).values(
+            updated_at=utcnow() - actions.STALE_AFTER - timedelta(seconds=1)))
     taken = await act("xero_create_contact", key="k-live", **CONTACT)
     assert taken.status_code == 200, taken.text
     assert taken.json()["action_run_id"] == run.id

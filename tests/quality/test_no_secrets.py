@@ -213,6 +213,7 @@ async def _actions(api: httpx.AsyncClient, integration_id: str, ids: dict[str, s
         "action_type": "xero_create_invoice", "params": {
             "deal_id": ids["deal_id"], "status": "AUTHORISED", "email_mode": "trustpager"}})
     assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    ids["run_id"] = invoice.json()["action_run_id"]
 
 
 async def _errors(api: httpx.AsyncClient, integration_id: str, revoked: str) -> None:
@@ -290,7 +291,7 @@ async def test_no_secret_in_responses_or_logs(hub: Hub, settings: Settings,
         ids = await _crm_flow(api)
         ids.update(await _configuration(api, integration_id))
         ids.update({"integration_id": integration_id, "integration_uuid": integration_id,
-                    "connection_uuid": integration_id})
+                    "connection_uuid": integration_id, "key_id": doomed.key.id})
         await _queries(api, integration_id)
         await _actions(api, integration_id, ids)
         refreshed = await _refresh_tokens(hub, emulator, api, integration_id)

@@ -16,7 +16,7 @@ from ledgerlink.config import Settings
 from ledgerlink.db.crypto import SecretBox
 
 METHODS = {"get", "post", "put", "patch", "delete"}
-PUBLIC = {("get", "/health")}
+PUBLIC = {("get", "/health"), ("get", "/ready")}
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,9 +11,14 @@ from pydantic import BaseModel, ConfigDict
 
 from ledgerlink import __version__
 from ledgerlink.api import errors
+from ledgerlink.api.deps import HubDep
+from ledgerlink.api.limits import RequestLimits
+from ledgerlink.api.middleware import CatchAll
 from ledgerlink.api.responses import error_responses
 from ledgerlink.config import Settings, get_settings
+from ledgerlink.errors import UnavailableError
 from ledgerlink.hub import Hub
+from ledgerlink.integrations.upkeep import upkeep_running
 
 DESCRIPTION = """
 ledgerlink's REST API: list your integrations, query them read-only, run actions on them
@@ -45,8 +51,32 @@ async def health() -> Health:
     return Health(status="ok", version=__version__)
 
 
+class Ready(BaseModel):
+    """The process is up and its database answers."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready",
+                                                               "database": "ok"}]})
+
+    status: str
+    database: str
+
+
+@public.get("/ready", summary="Readiness check", response_model=Ready,
+            responses=error_responses(503, d503="The database does not answer: not ready, "
+                                      "retry after `Retry-After` seconds"))
+async def ready(hub: HubDep) -> Ready:
+    """Ready when the database answers `SELECT 1` within 2 s (no authentication); else 503."""
+    problem = await hub.database_ready()
+    if problem is not None:
+        logging.getLogger("ledgerlink.api").warning("not ready: the database %s", problem)
+        raise UnavailableError("The database does not answer; retry shortly.", retry_after=5,
+                               details={"database": "unavailable"})
+    return Ready(status="ready", database="ok")
+
+
 def create_app(settings: Settings | None = None, hub: Hub | None = None) -> FastAPI:
     """Build the API; tests pass their own settings or hub."""
+    from ledgerlink.auth.endpoints import router as keys
     from ledgerlink.automations.endpoints import router as automations
     from ledgerlink.connections.endpoints import router as connections
     from ledgerlink.crm.endpoints import router as crm
@@ -57,7 +87,8 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with upkeep_running(the_hub):
+            yield
         if hub is None:  # a hub passed in belongs to the caller
             await the_hub.close()
 
@@ -65,10 +96,12 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
                   lifespan=lifespan)
     app.state.hub = the_hub
     errors.install(app)
+    app.add_middleware(CatchAll)
+    app.add_middleware(RequestLimits, max_body_bytes=the_hub.settings.max_body_bytes)
     app.include_router(public)
     # The action route documents its own 404/409/422; the failures every route shares are here.
     shared = error_responses(400, 401, 403)
     for router, extra in ((integrations, None), (actions, shared), (connections, None),
-                          (automations, None), (crm, None)):
+                          (automations, None), (crm, None), (keys, None)):
         app.include_router(router, responses=extra)
     return app

@@ -40,12 +40,18 @@ HubDep = Annotated[Hub, Depends(get_hub)]
 
 
 async def get_session(hub: HubDep) -> AsyncIterator[AsyncSession]:
-    """One session per request: committed when the route returns, rolled back on error."""
+    """One session per request: committed when the route returns, rolled back on error.
+
+    Function-scoped (see SessionDep): the commit runs before the response is sent, so a write
+    the client is told about is durable, and a failed commit is an error the client sees.
+    """
     async with hub.db.session() as session:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": FastAPI's default ("request") would close the session, and so commit,
+# only after the response has gone out.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_principal(
@@ -60,9 +66,10 @@ async def get_principal(
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated()
+    pepper = await hub.load_pepper()  # read once per process (made on an install's first use)
     async with hub.db.session() as session:
-        principal = await auth_service.authenticate(session, credentials.credentials,
-                                                    hub.pepper)
+        principal = await auth_service.authenticate(
+            session, credentials.credentials, pepper, legacy_peppers=hub.legacy_peppers)
     if principal is None:
         raise Unauthenticated()
     return principal

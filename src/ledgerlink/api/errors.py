@@ -10,9 +10,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledgerlink.api.deps import MissingScope, Unauthenticated
+from ledgerlink.db.faults import unavailable
 from ledgerlink.errors import (
     AuthError,
     ForbiddenError,
@@ -23,6 +25,7 @@ from ledgerlink.errors import (
 )
 
 log = logging.getLogger("ledgerlink.api")
+MAX_PROBLEMS = 20  # problems listed in one validation error
 
 
 def error_body(code: str, message: str, field: str | None = None,
@@ -49,12 +52,18 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
                                        + (f" ({reason})" if reason else ""),
                                        details={"position": invalid_json["loc"][-1]}),
                             status_code=400)
+    found = exc.errors()
+    # The first MAX_PROBLEMS and a count of the rest: a body with 100,000 bad keys must not
+    # answer a 100,000-item (megabytes) error.
     problems = [{"field": _loc_to_field(tuple(e.get("loc", ()))), "message": e.get("msg", ""),
-                 "type": e.get("type", "")} for e in exc.errors()]
+                 "type": e.get("type", "")} for e in found[:MAX_PROBLEMS]]
     field = str(problems[0]["field"]) if problems else None
     text = str(problems[0]["message"]) if problems else "Invalid request"
     message = f"{field}: {text}" if field else text
-    return JSONResponse(error_body("invalid_request", message, field, {"problems": problems}),
+    details: dict[str, Any] = {"problems": problems}
+    if len(found) > MAX_PROBLEMS:
+        details["more_problems"] = len(found) - MAX_PROBLEMS
+    return JSONResponse(error_body("invalid_request", message, field, details),
                         status_code=422)
 
 
@@ -78,6 +87,9 @@ async def _ledgerlink(request: Request, exc: LedgerlinkError) -> JSONResponse:
     if isinstance(exc, RateLimitedError) and exc.retry_at is not None:
         wait = max(1, int((exc.retry_at - datetime.now(UTC)).total_seconds()) + 1)
         headers = {"Retry-After": str(wait)}
+    retry_after = getattr(exc, "retry_after", None)  # 503s and runs still in progress
+    if isinstance(retry_after, int):
+        headers = {"Retry-After": str(retry_after)}
     return JSONResponse(error_body(exc.code, exc.message, exc.field, exc.details or None),
                         status_code=status, headers=headers)
 
@@ -114,7 +126,8 @@ def _allowed_methods(request: Request) -> str:
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+            415: "unsupported_media_type"}.get(exc.status_code, "http_error")
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
@@ -122,8 +135,19 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
                         headers=headers or None)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+async def _storage(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
+    """A database that is down or read-only is a 503 to retry; anything else is a bug."""
+    outage = unavailable(exc)
+    if outage is None:
+        return unexpected(request, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                type(exc.__cause__ or exc).__name__)
+    return await _ledgerlink(request, outage)
+
+
+def unexpected(request: Request, exc: BaseException) -> JSONResponse:
+    """The 500 of a bug: logged with its traceback; the body says nothing of the internals."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(error_body("internal_error", "An unexpected error occurred; it has "
                                    "been logged."), status_code=500)
 
@@ -135,4 +159,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Unauthenticated, _unauthenticated)  # type: ignore[arg-type]
     app.add_exception_handler(MissingScope, _missing_scope)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(sa_exc.DBAPIError, _storage)  # type: ignore[arg-type]
+    app.add_exception_handler(sa_exc.TimeoutError, _storage)  # type: ignore[arg-type]
+    # Any other exception is answered by CatchAll (api/middleware.py): a handler for
+    # Exception would run in Starlette's outermost middleware, which re-raises after
+    # answering, and the server then drops the keep-alive connection.

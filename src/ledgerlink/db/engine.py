@@ -1,7 +1,8 @@
-"""The async engine and sessions; SQLite runs in WAL mode with foreign keys on."""
+"""The async engine and sessions; SQLite runs in WAL mode with foreign keys on, its file private."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from ledgerlink.db import faults
+
+# How long a PostgreSQL connection attempt may take before the request answers 503.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,11 +40,30 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(parsed.database))
         engine = create_async_engine(parsed, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        faults.watch(engine.sync_engine, "sqlite")
         return engine
-    return create_async_engine(parsed, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    engine = create_async_engine(parsed, pool_pre_ping=True, **kwargs)
+    faults.watch(engine.sync_engine, engine.dialect.name)
+    return engine
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (and tighten an existing one).
+
+    The file holds CRM records in the clear beside hashed keys and encrypted tokens; SQLite
+    would create it with the process umask (usually world-readable). SQLite gives its WAL and
+    shared-memory files the database file's permissions.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 class Database:

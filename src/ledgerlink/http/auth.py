@@ -72,6 +72,8 @@ class StoredConnection:
     tokens: TokenSet | None
     version: int
     status_reason: str | None = None
+    # When a refresh whose answer is not stored yet was started (epoch seconds), else None.
+    refresh_started_at: float | None = None
 
 
 class UnknownConnectionError(InputError):
@@ -104,6 +106,14 @@ class TokenStore(Protocol):
     async def set_status(self, connection_id: str, status: ConnectionStatus,
                          reason: str | None) -> StoredConnection:
         """Record a status and why; tokens and everything else stay."""
+        ...
+
+    async def mark_refreshing(self, connection_id: str, at: float) -> None:
+        """Record, durably and at once, that a refresh may be sent from `at` on.
+
+        `save_tokens` and a needs_reauth `set_status` clear it; a mark that stays says a
+        refresh token may have been rotated at the provider without the new pair stored.
+        """
         ...
 
 
@@ -149,13 +159,21 @@ class MemoryTokenStore:
         """Store a new pair and mark the connection active."""
         row = await self.get(connection_id)
         return self._write(dataclasses.replace(
-            row, tokens=tokens, status=ConnectionStatus.ACTIVE, status_reason=None))
+            row, tokens=tokens, status=ConnectionStatus.ACTIVE, status_reason=None,
+            refresh_started_at=None))
 
     async def set_status(self, connection_id: str, status: ConnectionStatus,
                          reason: str | None) -> StoredConnection:
-        """Record a status; the tokens stay."""
+        """Record a status; the tokens stay (needs_reauth ends a refresh in flight)."""
         row = await self.get(connection_id)
-        return self._write(dataclasses.replace(row, status=status, status_reason=reason))
+        started = None if status is ConnectionStatus.NEEDS_REAUTH else row.refresh_started_at
+        return self._write(dataclasses.replace(row, status=status, status_reason=reason,
+                                               refresh_started_at=started))
+
+    async def mark_refreshing(self, connection_id: str, at: float) -> None:
+        """Record that a refresh may be in flight (not a token write: the version stays)."""
+        row = await self.get(connection_id)
+        self._rows[connection_id] = dataclasses.replace(row, refresh_started_at=at)
 
     def _write(self, row: StoredConnection) -> StoredConnection:
         row = dataclasses.replace(row, version=row.version + 1)
@@ -243,6 +261,17 @@ class TokenManager:
                 return row
             return await self._refresh(connection_id, recent)
 
+    async def complete_interrupted(self, connection_id: str) -> StoredConnection:
+        """Finish a refresh whose answer never reached the store (a crash mid-refresh).
+
+        The provider may have rotated the refresh token; the old one still works inside its
+        grace period, and refreshing with it now stores a pair that works again.
+        """
+        async with self._lock(connection_id):
+            row = self._remember(await self.store.get(connection_id))
+            _usable_status(row)
+            return await self._refresh(connection_id, _not_interrupted)
+
     def forget(self, connection_id: str) -> None:
         """Drop the cached row (after the hub replaced the connection's tokens)."""
         self._cache.pop(connection_id, None)
@@ -252,6 +281,11 @@ class TokenManager:
         """Under the store's lock: reuse a pair someone else stored, else refresh and persist."""
         failure: NeedsReauthError | None = None
         saved: StoredConnection | None = None
+        # Committed before the provider is called: if this process dies after the provider
+        # rotated the refresh token, the mark tells `complete_interrupted` to finish the job
+        # while the old token's grace lasts. (Marked outside the lock: a write inside it
+        # would commit, and so end, the lock's transaction.)
+        await self.store.mark_refreshing(connection_id, self.clock.time())
         async with self.store.locked(connection_id) as row:
             self._remember(row)
             _usable_status(row)
@@ -290,6 +324,11 @@ class TokenManager:
 
     def _lock(self, connection_id: str) -> asyncio.Lock:
         return self._locks.setdefault(connection_id, asyncio.Lock())
+
+
+def _not_interrupted(row: StoredConnection) -> bool:
+    """Nothing to finish: no refresh was left in flight (or someone finished it)."""
+    return row.refresh_started_at is None
 
 
 def _idle(row: StoredConnection, now: float, older_than: float) -> bool:

@@ -30,6 +30,7 @@ from ledgerlink.errors import (
     InputError,
     LedgerlinkError,
     NotFoundError,
+    RecordNotFoundError,
     ValidationError,
 )
 from ledgerlink.hub import Hub
@@ -54,9 +55,12 @@ from ledgerlink.integrations.service import get_integration, require_usable
 
 Handler = Callable[[ActionContext, Any], Awaitable[Any]]
 MAX_KEY = 255
-WAIT_SECONDS = 30.0  # how long a duplicate waits for the first run's outcome
+WAIT_SECONDS = 20.0  # how long a duplicate waits for the first run's outcome
 POLL_SECONDS = 0.05
-STALE_AFTER = timedelta(minutes=5)  # a run "running" this long is taken as abandoned
+# A running run's owner touches it this often; one untouched for STALE_AFTER lost its owner
+# (a crash, or the database went away mid-run) and the next repeat of its key takes it over.
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,20 @@ class ActionOutcome:
     body: dict[str, Any]
     replayed: bool
     run_id: str
+
+
+class RunInProgressError(LedgerlinkError):
+    """409: the first run of this Idempotency-Key is still going; retry after `retry_after`."""
+
+    status = 409
+    code = "action_in_progress"
+
+    def __init__(self, key: str, run: ActionRun, retry_after: int) -> None:
+        super().__init__(f"An action with Idempotency-Key '{key}' is still running; retry in "
+                         f"{retry_after} s to get its result", field="Idempotency-Key",
+                         details={"idempotency_key": key, "action_run_id": run.id,
+                                  "retry_after": retry_after})
+        self.retry_after = retry_after
 
 
 class ReplayedError(LedgerlinkError):
@@ -117,8 +135,8 @@ def request_hash(request: ActionRequest) -> str:
 
 
 async def run_action(hub: Hub, integration_id: str, request: ActionRequest,
-                     idempotency_key: str | None = None) -> ActionOutcome:
-    """Run an action once per Idempotency-Key; a repeat answers the first outcome again."""
+                     idempotency_key: str | None = None, caller_id: str = "") -> ActionOutcome:
+    """Run an action once per caller and Idempotency-Key; a repeat answers the first outcome."""
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY:
         raise InputError(f"Idempotency-Key must be 1 to {MAX_KEY} characters",
                          field="Idempotency-Key")
@@ -129,21 +147,22 @@ async def run_action(hub: Hub, integration_id: str, request: ActionRequest,
         params = kind.params.model_validate(request.params)
     except pydantic.ValidationError as exc:
         raise params_error(exc) from None
-    run = await _claim(hub, integration, request, request_hash(request), idempotency_key)
+    run = await _claim(hub, integration, request, request_hash(request), idempotency_key,
+                       caller_id)
     if run.status != "running":
         return _replay(run)
     return await _execute(hub, integration, kind, params, request, run)
 
 
 async def _claim(hub: Hub, integration: Integration, request: ActionRequest, digest: str,
-                 key: str | None) -> ActionRun:
+                 key: str | None, caller_id: str) -> ActionRun:
     """A run for this call to execute (status running), or a finished one to replay."""
     deadline = time.monotonic() + WAIT_SECONDS
     clashed = False
     while True:
         if key is not None:
             async with hub.db.session() as session:
-                existing = await runs.by_key(session, integration.id, key)
+                existing = await runs.by_key(session, integration.id, caller_id, key)
             if existing is not None:
                 claimed = await _existing(hub, integration, existing, digest, key, deadline)
                 if claimed is not None:
@@ -151,7 +170,7 @@ async def _claim(hub: Hub, integration: Integration, request: ActionRequest, dig
                 await asyncio.sleep(POLL_SECONDS)
                 continue
         require_usable(integration, "an action")
-        run = ActionRun(integration_id=integration.id, idempotency_key=key,
+        run = ActionRun(integration_id=integration.id, caller_id=caller_id, idempotency_key=key,
                         action_type=request.action_type, request_hash=digest, status="running")
         try:
             async with hub.db.session() as session:
@@ -185,10 +204,21 @@ async def _existing(hub: Hub, integration: Integration, run: ActionRun, digest: 
             return run
         return None
     if time.monotonic() > deadline:
-        raise ConflictError(f"An action with Idempotency-Key '{key}' is still running; retry "
-                            "later to get its result", field="Idempotency-Key",
-                            details={"idempotency_key": key, "action_run_id": run.id})
+        # Its owner may finish, or stop touching it: either way, retry when it goes stale.
+        left = STALE_AFTER - (utcnow() - run.updated_at)
+        raise RunInProgressError(key, run, max(1, int(left.total_seconds()) + 1))
     return None
+
+
+async def get_run(hub: Hub, integration_id: str, run_id: str) -> ActionRun:
+    """One run of an integration (404 when either is unknown)."""
+    async with hub.db.session() as session:
+        integration = await get_integration(session, integration_id)
+        run = await runs.by_id(session, integration.id, run_id)
+    if run is None:
+        raise RecordNotFoundError(f"Integration {integration.id} has no action run {run_id}",
+                                  field="run_id", details={"run_id": run_id})
+    return run
 
 
 def _final(error: dict[str, Any] | None) -> bool:
@@ -208,6 +238,7 @@ async def _execute(hub: Hub, integration: Integration, kind: ActionType, params:
     from ledgerlink.integrations.xero_access import client_for
 
     failure: LedgerlinkError | None = None
+    heartbeat = asyncio.create_task(_keep_alive(hub, run.id))
     try:
         async with hub.db.session() as session:
             ctx = ActionContext(hub, session, integration, client_for(hub, integration), run.id,
@@ -215,7 +246,8 @@ async def _execute(hub: Hub, integration: Integration, kind: ActionType, params:
             try:
                 data = await kind.handler(ctx, params)
             except LedgerlinkError as exc:
-                failure = exc
+                failure = exc  # its answer names the run, so the caller can read it later
+                failure.details = {**(failure.details or {}), "action_run_id": run.id}
             for write in ctx.deferred:  # links to Xero records made before any failure too
                 await write(session)
             if failure is not None:
@@ -234,9 +266,22 @@ async def _execute(hub: Hub, integration: Integration, kind: ActionType, params:
                                   {"code": "internal_error", "message": type(exc).__name__,
                                    "final": False})
         raise
+    finally:
+        heartbeat.cancel()
     if failure is not None:
         raise failure
     return ActionOutcome(200, body, False, run.id)
+
+
+async def _keep_alive(hub: Hub, run_id: str) -> None:
+    """Touch the run while it executes, so repeats wait for it rather than take it over."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        # The database being away is no reason to stop: the run just goes stale meanwhile.
+        with contextlib.suppress(Exception):
+            async with hub.db.session() as session:
+                if not await runs.touch(session, run_id):
+                    return
 
 
 def _error_record(exc: LedgerlinkError) -> dict[str, Any]:

@@ -7,9 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
-from ledgerlink.api.deps import HubDep, IntegrationsWrite
+from ledgerlink.api.deps import HubDep, IntegrationsRead, IntegrationsWrite
+from ledgerlink.api.ids import RecordId
+from ledgerlink.api.responses import error_responses
 from ledgerlink.integrations import actions
 from ledgerlink.integrations.actions_schemas import ActionErrorBody, ActionRequest, ActionResult
+from ledgerlink.integrations.runs_schemas import ActionRunOut
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
 
@@ -17,7 +20,8 @@ _ERROR: dict[str, Any] = {"model": ActionErrorBody}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {**_ERROR, "description": "No integration has this id"},
     409: {**_ERROR, "description": "The integration is not active (e.g. needs_reauth); or the "
-          "Idempotency-Key was used for a different request, or its first run is still going"},
+          "Idempotency-Key was used for a different request; or its first run is still going "
+          "(`action_in_progress`, with `Retry-After`)"},
     422: {**_ERROR, "description": "Unknown action_type or bad params (naming the field and "
           "the allowed values); or Xero refused the data (with Xero's message)"},
 }
@@ -25,8 +29,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post("/{integration_id}/action", response_model=ActionResult,
              summary="Execute an action on an integration", responses=RESPONSES)
-async def run_action(integration_id: str, body: ActionRequest, hub: HubDep,
-                     _: IntegrationsWrite,
+async def run_action(integration_id: RecordId, body: ActionRequest, hub: HubDep,
+                     caller: IntegrationsWrite,
                      idempotency_key: Annotated[str | None, Header(
                          alias="Idempotency-Key", description="Repeat a request with the same "
                          "key to get the first result again without a second write to Xero "
@@ -45,8 +49,21 @@ async def run_action(integration_id: str, body: ActionRequest, hub: HubDep,
 
     With an `Idempotency-Key` header, a repeat answers the first result (status and body,
     plus `Idempotent-Replayed: true`) without writing to Xero again; the same key with a
-    different body is a 409.
+    different body is a 409. Keys belong to the API key that sent them: another API key
+    using the same value starts a run of its own. A repeat while the first run is still
+    going waits up to 20 s, then answers 409 `action_in_progress` with `Retry-After`; a run
+    whose process died is taken over by the next repeat once it has been silent for 20 s.
     """
-    outcome = await actions.run_action(hub, integration_id, body, idempotency_key)
+    outcome = await actions.run_action(hub, integration_id, body, idempotency_key,
+                                       caller_id=f"key:{caller.key_id}")
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+
+
+@router.get("/{integration_id}/actions/{run_id}", response_model=ActionRunOut,
+            summary="Read an action run", responses=error_responses(404, 422))
+async def get_action_run(integration_id: RecordId, run_id: RecordId, hub: HubDep,
+                         _: IntegrationsRead) -> ActionRunOut:
+    """One action run by its `action_run_id`: whether it is still running, and the answer it
+    gave (the same one a repeat of its Idempotency-Key replays)."""
+    return ActionRunOut.of(await actions.get_run(hub, integration_id, run_id))

@@ -95,14 +95,38 @@ class DbTokenStore:
     async def save_tokens(self, connection_id: str, tokens: TokenSet) -> StoredConnection:
         """Store a new pair and commit; the grant and its integrations become active again."""
         values = {**self._token_values(tokens), "status": ConnectionStatus.ACTIVE.value,
-                  "status_reason": None}
+                  "status_reason": None, "refresh_started_at": None}
         return await self._write(connection_id, values, ConnectionStatus.ACTIVE, None)
 
     async def set_status(self, connection_id: str, status: ConnectionStatus,
                          reason: str | None) -> StoredConnection:
-        """Record a status and why, on the grant and its integrations; tokens stay."""
-        return await self._write(connection_id, {"status": status.value,
-                                                 "status_reason": reason}, status, reason)
+        """Record a status and why, on the grant and its integrations; tokens stay.
+
+        needs_reauth ends any refresh in flight: there is nothing left to complete.
+        """
+        values: dict[str, Any] = {"status": status.value, "status_reason": reason}
+        if status is ConnectionStatus.NEEDS_REAUTH:
+            values["refresh_started_at"] = None
+        return await self._write(connection_id, values, status, reason)
+
+    async def mark_refreshing(self, connection_id: str, at: float) -> None:
+        """Record that a refresh may be in flight, committed at once (its own transaction)."""
+        async with self.db.engine.connect() as conn:
+            await self._begin(conn)
+            result = await conn.execute(update(GRANTS).where(GRANTS.c.id == connection_id)
+                                        .values(refresh_started_at=at))
+            if result.rowcount == 0:
+                raise UnknownConnectionError(connection_id)
+            await conn.commit()
+
+    async def interrupted_refreshes(self, started_before: float) -> list[str]:
+        """Grants with a refresh started before `started_before` whose answer was never stored."""
+        async with self.db.engine.connect() as conn:
+            rows = await conn.execute(select(GRANTS.c.id).where(
+                GRANTS.c.refresh_started_at.is_not(None),
+                GRANTS.c.refresh_started_at < started_before,
+                GRANTS.c.status == ConnectionStatus.ACTIVE.value))
+            return [row[0] for row in rows]
 
     # ---- the hub's own use -----------------------------------------------------------------
     async def put(self, connection_id: str | None, kind: ConnectionKind,
@@ -249,7 +273,8 @@ class DbTokenStore:
         return StoredConnection(connection_id=row["id"], kind=ConnectionKind(row["kind"]),
                                 status=ConnectionStatus(row["status"]), tokens=tokens,
                                 version=int(row["version"]),
-                                status_reason=row["status_reason"])
+                                status_reason=row["status_reason"],
+                                refresh_started_at=row["refresh_started_at"])
 
 
 def _lock_timed_out(error: exc.OperationalError) -> bool:

@@ -33,6 +33,9 @@ class ProviderGrant(UuidPk, Timestamped, Base):
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     auth_event_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # Set (epoch seconds) before a refresh is sent, cleared when its new pair is stored: a
+    # crash in between leaves it set, and the upkeep completes the refresh inside the grace.
+    refresh_started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     integrations: Mapped[list[Integration]] = relationship(back_populates="grant")
 
@@ -74,11 +77,14 @@ class ActionRun(UuidPk, Timestamped, Base):
     """An action executed on an integration; its Idempotency-Key makes repeats return it."""
 
     __tablename__ = "action_runs"
-    __table_args__ = (UniqueConstraint("integration_id", "idempotency_key",
-                                       name="uq_action_runs_key"),)
+    __table_args__ = (UniqueConstraint("integration_id", "caller_id", "idempotency_key",
+                                       name="uq_action_runs_caller_key"),)
 
     integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id",
                                                            ondelete="CASCADE"), index=True)
+    # Who ran it ("key:<api key id>"): an Idempotency-Key belongs to its caller, so another
+    # key using the same value never sees this run's answer.
+    caller_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     action_type: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))

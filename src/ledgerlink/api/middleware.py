@@ -1,0 +1,39 @@
+"""CatchAll: any exception no handler took becomes a JSON 500 and the connection stays open."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ledgerlink.api.errors import unexpected
+
+
+class CatchAll:
+    """Answer a 500 for an unhandled exception instead of letting it reach the server.
+
+    Starlette's own handler for `Exception` answers and then re-raises, and uvicorn closes
+    the keep-alive connection on that; a client's next request (even /health) then fails.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # half a response is out: only closing the connection can tell
+                raise
+            response = unexpected(Request(scope), exc)
+            await response(scope, receive, send)
