@@ -1,10 +1,48 @@
-"""API test fixtures live in tests/hub_fixtures.py so every hub test folder can share them."""
+"""API test fixtures: the shared hub fixtures (tests/hub_fixtures.py) and the emulator as Xero.
 
+A module may override `emulator` (another seed, a fixed clock); `settings` and
+`integration_id` then use its emulator.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ledgerlink.config import Settings
+from ledgerlink.emulator.core.config import EmulatorConfig
+from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
+from ledgerlink.hub import Hub
 from tests.hub_fixtures import (  # noqa: F401
+    base_settings,
     client,
+    connect_emulator,
     database_url,
     hub,
     make_key,
     postgres_database,
-    settings,
+    with_emulator_app,
 )
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[RunningEmulator]:
+    """The demo organisation on loopback, shared by a module's tests."""
+    handle = start_in_thread(EmulatorConfig(seed="demo"))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path,  # noqa: F811
+             emulator: RunningEmulator) -> Settings:
+    """The test hub's settings, its Xero app the emulator's demo app."""
+    return with_emulator_app(base_settings(database_url, tmp_path), emulator)
+
+
+@pytest.fixture
+async def integration_id(hub: Hub, emulator: RunningEmulator) -> str:  # noqa: F811
+    """The demo organisation connected through a real consent's tokens and /connections."""
+    return await connect_emulator(hub, emulator)

@@ -10,11 +10,10 @@ import pytest
 
 from ledgerlink.api.app import create_app
 from ledgerlink.auth.scopes import Scope
-from ledgerlink.config import Settings
 from ledgerlink.emulator.core.config import EmulatorConfig
 from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
 from ledgerlink.hub import Hub
-from tests.hub_fixtures import KeyMaker, bearer, connect_emulator, with_emulator_app
+from tests.hub_fixtures import KeyMaker, bearer, connect_emulator
 
 AS_AT = "2026-06-30"
 
@@ -28,11 +27,6 @@ def emulator() -> Iterator[RunningEmulator]:
         yield handle
     finally:
         handle.stop()
-
-
-@pytest.fixture
-def settings(settings: Settings, emulator: RunningEmulator) -> Settings:
-    return with_emulator_app(settings, emulator)
 
 
 def _invoice(control: httpx.Client, headers: dict[str, str], name: str, amount: str,

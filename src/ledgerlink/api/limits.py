@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ledgerlink.api.middleware import answer_errors
+
 WRITES = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -96,7 +98,6 @@ class RequestLimits:
 
     async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
-        started = False
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -107,15 +108,6 @@ class RequestLimits:
                     raise BodyTooLarge(self.max_body_bytes)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge as exc:  # read outside a route (routes answer it through the handler)
-            if started:
-                raise
-            await _error(exc)(scope, receive, send)
+        # Read outside a route (routes answer it through the handler).
+        await answer_errors(self.app, scope, counting_receive, send, BodyTooLarge,
+                            lambda exc: _error(exc))  # type: ignore[arg-type]
