@@ -16,7 +16,14 @@ from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 import iso4217
-from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -208,3 +215,9 @@ def check_text(cls: type, data: Any) -> Any:
     if found is not None:
         raise _refusal(found, "control_character")
     return data
+
+
+class BoundedBody(BaseModel):
+    """Base of request bodies: too many keys, values or levels are refused before validation."""
+
+    _shape = model_validator(mode="before")(check_shape)

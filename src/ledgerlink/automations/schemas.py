@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from ledgerlink.connections.pagination import Pagination
+from ledgerlink.inputs import BoundedBody
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refuse it at the door
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -153,7 +154,7 @@ class PartnerFunctionChanges(BaseModel):
     object_mapping: Mapping | None = None
 
 
-class PartnerFunctionCreate(BaseModel):
+class PartnerFunctionCreate(BoundedBody):
     """The create body: the function under `partner_function`."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -162,7 +163,7 @@ class PartnerFunctionCreate(BaseModel):
     partner_function: PartnerFunctionFields
 
 
-class PartnerFunctionUpdate(BaseModel):
+class PartnerFunctionUpdate(BoundedBody):
     """The update body: the changes under `partner_function`."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -293,7 +294,7 @@ class AutomationChanges(BaseModel):
     trigger_condition_text: LongText | None = None
 
 
-class AutomationCreate(BaseModel):
+class AutomationCreate(BoundedBody):
     """The create body: the automation under `integration_automation`."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -302,7 +303,7 @@ class AutomationCreate(BaseModel):
     integration_automation: AutomationFields
 
 
-class AutomationUpdate(BaseModel):
+class AutomationUpdate(BoundedBody):
     """The update body: the changes under `integration_automation`."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [

@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from ledgerlink.email.template_rules import MAX_BODY, MAX_SUBJECT
 from ledgerlink.email.templates import template_problem
-from ledgerlink.inputs import ASCII_DIGITS, SINGLE_LINE, CurrencyCode, control_problem
+from ledgerlink.inputs import ASCII_DIGITS, SINGLE_LINE, BoundedBody, CurrencyCode, control_problem
 
 
 def money_text(value: Decimal) -> str:
@@ -122,9 +122,9 @@ BodyTemplate = Annotated[str, StringConstraints(max_length=MAX_BODY), AfterValid
 Template = BodyTemplate
 
 
-class Input(BaseModel):
-    """Base of request bodies: no text holds a control character (NUL cannot even be stored by
-    PostgreSQL); one-line fields refuse line breaks too, through their types."""
+class Input(BoundedBody):
+    """Base of request bodies: bounded in keys and depth; no text holds a control character
+    (NUL cannot even be stored by PostgreSQL); one-line fields refuse line breaks too."""
 
     @field_validator("*")
     @classmethod

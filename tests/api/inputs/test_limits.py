@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from ledgerlink.api.app import create_app
 from ledgerlink.api.errors import MAX_PROBLEMS
 from ledgerlink.config import Settings
 from ledgerlink.emulator.core.server import RunningEmulator
@@ -189,3 +191,23 @@ def test_a_long_search_is_a_422_and_the_connection_stays_open(
         connection.close()
     finally:
         live.close()
+
+
+async def test_every_body_route_refuses_too_many_keys_before_validating(
+        client: httpx.AsyncClient, key: dict[str, str], integration_id: str, hub: Hub) -> None:
+    """No request body model is left without the key bound: a short 422 on every route."""
+    body = {f"unknown_{i}": i for i in range(MAX_KEYS + 50)}
+    checked = []
+    for path, item in create_app(hub=hub).openapi()["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" not in operation:
+                continue
+            url = path.replace("{integration_id}", integration_id).replace(
+                "{integration_uuid}", integration_id)
+            url = re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000001", url)
+            response = await client.request(method.upper(), url, json=body, headers=key)
+            found = error(response, 422)
+            assert f"at most {MAX_KEYS}" in found["message"], (method, path, found)
+            assert len(response.content) < 2000, (method, path)
+            checked.append((method, path))
+    assert len(checked) >= 15, checked
