@@ -66,6 +66,12 @@ class Xero:
         return [c for c in self.org.contacts.values()
                 if c["Name"].strip().casefold() == name.strip().casefold()]
 
+    async def refreshes(self) -> int:
+        """Refresh-token grants the demo app asked for since the last reset."""
+        body = (await self.control.get("/_emulator/calls")).json()
+        by_client: dict[str, dict[str, int]] = body["identity"]["by_client"]
+        return by_client.get(self.info["client_id"], {}).get("token:refresh_token", 0)
+
     async def calls(self) -> dict[str, int]:
         """Calls per operation on the demo organisation since the last reset."""
         body = (await self.control.get("/_emulator/calls")).json()

@@ -15,6 +15,7 @@ from ledgerlink.db.base import utcnow
 from ledgerlink.db.models.integrations import ActionRun
 from ledgerlink.hub import Hub
 from ledgerlink.integrations import actions
+from ledgerlink.integrations import actions_repository as runs
 from tests.hub_fixtures import KeyMaker, bearer
 from tests.integrations.conftest import Actions, Xero
 
@@ -72,10 +73,10 @@ async def test_the_owner_keeps_its_run_alive_and_stops_when_it_ends(
     old = utcnow() - actions.STALE_AFTER * 2
     run = ActionRun(integration_id=integration_id, caller_id="key:x", idempotency_key="alive",
                     action_type="xero_create_contact", request_hash="h", status="running",
-                    updated_at=old)
+                    updated_at=old, lease_id="lease-a")
     async with hub.db.session() as session:
         session.add(run)
-    beating = asyncio.create_task(actions._keep_alive(hub, run.id))
+    beating = asyncio.create_task(actions._keep_alive(hub, run.id, "lease-a"))
     try:
         for _ in range(500):  # bounded: a touch comes within a few heartbeats
             await asyncio.sleep(0.01)
@@ -95,3 +96,26 @@ async def test_the_owner_keeps_its_run_alive_and_stops_when_it_ends(
         assert beating.done() and beating.exception() is None
     finally:
         beating.cancel()
+
+
+async def test_an_owner_whose_run_was_taken_over_stores_nothing(hub: Hub,
+                                                               integration_id: str) -> None:
+    run = ActionRun(integration_id=integration_id, caller_id="key:x", idempotency_key="moved",
+                    action_type="xero_create_contact", request_hash="h", status="running",
+                    updated_at=utcnow() - actions.STALE_AFTER * 2, lease_id="lease-old")
+    async with hub.db.session() as session:
+        session.add(run)
+    async with hub.db.session() as session:
+        new_lease = await runs.take_over(session, run.id, run.updated_at)
+        late = await runs.take_over(session, run.id, run.updated_at)  # a twin, too late
+    assert new_lease is not None and late is None
+    async with hub.db.session() as session:
+        assert not await runs.touch(session, run.id, "lease-old")
+        assert not await runs.finish(session, run.id, "lease-old", "failed", None,
+                                     {"code": "stale"})
+        assert await runs.touch(session, run.id, new_lease)
+        assert await runs.finish(session, run.id, new_lease, "succeeded",
+                                 {"status_code": 200, "body": {}}, None)
+    async with hub.db.session() as session:
+        stored = await session.get(ActionRun, run.id)
+    assert stored is not None and stored.status == "succeeded" and stored.error is None

@@ -6,6 +6,7 @@ The refresh is recorded before it is sent, and the upkeep completes it inside Xe
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -20,6 +21,7 @@ from ledgerlink.integrations.tokens import DbTokenStore
 from ledgerlink.integrations.upkeep import SETTLE_SECONDS, complete_interrupted_refreshes
 from ledgerlink.integrations.xero_access import provider_for
 from ledgerlink.providers.xero.oauth import refresher_for
+from tests.http.test_auth import Counting
 from tests.integrations.conftest import Xero
 
 MINUTE = 60.0
@@ -87,3 +89,33 @@ async def test_without_the_upkeep_the_grace_runs_out(hub: Hub, clock: Xero,
     row = await DbTokenStore(hub.db, hub.box).get(grant_id)
     assert row.status.value == "needs_reauth" and row.refresh_started_at is None
     assert (await complete_interrupted_refreshes(hub, now=time.time() + 3600)).refreshed == []
+
+
+async def test_contended_refreshes_leave_nothing_in_flight(hub: Hub, clock: Xero,
+                                                           integration_id: str) -> None:
+    """Callers that waited and found a fresh pair take their announcement back."""
+    async with hub.db.session() as session:
+        grant_id = (await session.execute(select(Integration.grant_id).where(
+            Integration.id == integration_id))).scalar_one()
+    assert grant_id is not None
+    store = DbTokenStore(hub.db, hub.box)
+    counting = Counting(refresher_for(provider_for(hub).oauth))
+    # Two managers, as two processes: each announces, one refreshes, the other reuses.
+    managers = [TokenManager(store, counting), TokenManager(store, counting)]
+    await asyncio.gather(*(managers[i % 2].refresh(grant_id) for i in range(2)))
+    row = await store.get(grant_id)
+    assert row.refreshes_in_flight == 0 and row.refresh_started_at is None
+    assert (await complete_interrupted_refreshes(hub, now=time.time() + 3600)).refreshed == []
+
+
+async def test_two_sweeps_complete_an_interrupted_refresh_once(
+        hub: Hub, clock: Xero, integration_id: str) -> None:
+    grant_id, _ = await _crash_mid_refresh(hub, integration_id)
+    before = await clock.refreshes()
+    later = time.time() + SETTLE_SECONDS + 1
+    reports = await asyncio.gather(complete_interrupted_refreshes(hub, now=later),
+                                   complete_interrupted_refreshes(hub, now=later))
+    assert sorted(r.refreshed for r in reports) == [[grant_id], [grant_id]]
+    # Both sweeps saw it; only the first refreshed, the second found it settled.
+    assert await clock.refreshes() - before == 1
+    assert (await DbTokenStore(hub.db, hub.box).get(grant_id)).refreshes_in_flight == 0

@@ -94,3 +94,45 @@ def test_make_revision_finds_nothing_to_add_when_models_and_migrations_agree(
     assert [p.name for p in written] == [expected]
     body = written[0].read_text()
     assert "op.create_table" not in body and "op.add_column" not in body
+
+
+async def test_each_revision_goes_down_and_up_again_with_data(empty_database_url: str) -> None:
+    """A connected integration and an action run survive every step down and back up."""
+    from sqlalchemy import text
+
+    url = empty_database_url
+    await migrate.upgrade(url, "0001")
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            now = "2026-12-01 00:00:00+00:00"
+            await conn.execute(text(
+                "INSERT INTO provider_grants (id, platform, kind, status, token_type, scopes, "
+                "version, created_at, updated_at) VALUES ('g1', 'xero', 'oauth_authorization_"
+                "code', 'active', 'Bearer', '[]', 1, :now, :now)"), {"now": now})
+            await conn.execute(text(
+                "INSERT INTO integrations (id, platform, name, status, grant_id, tenant_id, "
+                "tenant_type, connection_kind, created_at, updated_at) VALUES ('i1', 'xero', "
+                "'Org', 'active', 'g1', 't1', 'ORGANISATION', 'oauth_authorization_code', "
+                ":now, :now)"), {"now": now})
+            await conn.execute(text(
+                "INSERT INTO action_runs (id, integration_id, idempotency_key, action_type, "
+                "request_hash, status, created_at, updated_at) VALUES ('r1', 'i1', 'k', "
+                "'xero_create_contact', 'h', 'succeeded', :now, :now)"), {"now": now})
+    finally:
+        await engine.dispose()
+    await migrate.upgrade(url)
+    for revision in ("0002", "0001", "head"):
+        if revision == "head":
+            await migrate.upgrade(url)
+        else:
+            await migrate.downgrade(url, revision)
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as conn:
+                counts = [(await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar()
+                          for table in ("provider_grants", "integrations", "action_runs")]
+        finally:
+            await engine.dispose()
+        assert counts == [1, 1, 1], revision
+    assert (await _inspect(url))["diff"] == []

@@ -21,6 +21,8 @@ from ledgerlink.db import faults
 
 # How long a PostgreSQL connection attempt may take before the request answers 503.
 CONNECT_TIMEOUT_SECONDS = 5
+_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+               "keepalives_count": 3, "tcp_user_timeout": 30_000}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -45,7 +47,13 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         faults.watch(engine.sync_engine, "sqlite")
         return engine
-    kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    connect_args = kwargs.setdefault("connect_args", {})
+    connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    # A server that vanishes without closing (a dropped route, a frozen VM) must fail the
+    # query within seconds, not when TCP gives up minutes later: libpq keepalives, and a cap
+    # on unacknowledged data.
+    for name, value in _KEEPALIVES.items():
+        connect_args.setdefault(name, value)
     engine = create_async_engine(parsed, pool_pre_ping=True, **kwargs)
     faults.watch(engine.sync_engine, engine.dialect.name)
     return engine

@@ -8,8 +8,6 @@ read-only) are invalidated, so the pool opens fresh ones instead of failing fore
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, ExceptionContext
@@ -60,7 +58,7 @@ def _stuck_sqlite_connection(context: ExceptionContext) -> None:
         context.is_disconnect = True
 
 
-def watch(engine: Engine, dialect: str, **_: Any) -> None:
+def watch(engine: Engine, dialect: str) -> None:
     """Install the error hook on a (sync) engine."""
     if dialect == "sqlite":
         event.listen(engine, "handle_error", _stuck_sqlite_connection)

@@ -1,27 +1,26 @@
-"""Connections' tokens: the store protocol, single-flight refresh, and the bearer auth flow."""
+"""Connections' tokens: single-flight refresh, the memory store, and the bearer auth flow."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Generator,
-    Iterable,
-)
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Protocol
 
 import httpx2
 
-from ledgerlink.errors import AuthError, InputError, LedgerlinkError, NeedsReauthError
+from ledgerlink.errors import AuthError, LedgerlinkError, NeedsReauthError
 from ledgerlink.http.clock import Clock, SystemClock
+from ledgerlink.http.tokens import (
+    ConnectionKind,
+    ConnectionStatus,
+    Refresher,
+    StoredConnection,
+    TokenSet,
+    TokenStore,
+    UnknownConnectionError,
+)
 
 __all__ = [
     "BearerAuth", "ConnectionKind", "ConnectionStatus", "IdleRefreshReport", "MemoryTokenStore",
@@ -30,94 +29,6 @@ __all__ = [
 ]
 
 DAY = 86400.0
-
-
-@dataclass(frozen=True)
-class TokenSet:
-    """An access token and what came with it; the secrets never appear in a repr."""
-
-    access_token: str = field(repr=False)
-    refresh_token: str | None = field(repr=False)
-    expires_at: float  # epoch seconds
-    scopes: tuple[str, ...] = ()
-    token_type: str = "Bearer"
-    # When this pair was issued: a refresh token's 60-day idle lifetime counts from here.
-    refreshed_at: float | None = None
-
-
-class ConnectionKind(StrEnum):
-    """How a connection authenticates."""
-
-    OAUTH_AUTHORIZATION_CODE = "oauth_authorization_code"
-    OAUTH_CLIENT_CREDENTIALS = "oauth_client_credentials"
-    STATIC_TOKEN = "static_token"
-
-
-class ConnectionStatus(StrEnum):
-    """Whether a connection can be used; needs_reauth waits for a person to reconnect."""
-
-    ACTIVE = "active"
-    NEEDS_REAUTH = "needs_reauth"
-    DISCONNECTED = "disconnected"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class StoredConnection:
-    """A connection's row in the token store; `version` grows on every write."""
-
-    connection_id: str
-    kind: ConnectionKind
-    status: ConnectionStatus
-    tokens: TokenSet | None
-    version: int
-    status_reason: str | None = None
-    # When a refresh whose answer is not stored yet was started (epoch seconds), else None.
-    refresh_started_at: float | None = None
-
-
-class UnknownConnectionError(InputError):
-    """The token store has no connection with that id."""
-
-    status = 404
-    code = "unknown_connection"
-
-    def __init__(self, connection_id: str) -> None:
-        super().__init__(f"No connection {connection_id!r} in the token store.",
-                         field="connection_id", details={"connection_id": connection_id})
-        self.connection_id = connection_id
-
-
-class TokenStore(Protocol):
-    """Where tokens live; `locked` is exclusive across every process sharing the store."""
-
-    async def get(self, connection_id: str) -> StoredConnection:
-        """The current row (raises UnknownConnectionError)."""
-        ...
-
-    def locked(self, connection_id: str) -> AbstractAsyncContextManager[StoredConnection]:
-        """Hold the connection's lock; yields the row as re-read after taking it."""
-        ...
-
-    async def save_tokens(self, connection_id: str, tokens: TokenSet) -> StoredConnection:
-        """Store a new pair (inside `locked`); the connection becomes active again."""
-        ...
-
-    async def set_status(self, connection_id: str, status: ConnectionStatus,
-                         reason: str | None) -> StoredConnection:
-        """Record a status and why; tokens and everything else stay."""
-        ...
-
-    async def mark_refreshing(self, connection_id: str, at: float) -> None:
-        """Record, durably and at once, that a refresh may be sent from `at` on.
-
-        `save_tokens` and a needs_reauth `set_status` clear it; a mark that stays says a
-        refresh token may have been rotated at the provider without the new pair stored.
-        """
-        ...
-
-
-Refresher = Callable[[StoredConnection], Awaitable[TokenSet]]
 
 
 class MemoryTokenStore:
@@ -160,20 +71,33 @@ class MemoryTokenStore:
         row = await self.get(connection_id)
         return self._write(dataclasses.replace(
             row, tokens=tokens, status=ConnectionStatus.ACTIVE, status_reason=None,
-            refresh_started_at=None))
+            refreshes_in_flight=0, refresh_started_at=None))
 
     async def set_status(self, connection_id: str, status: ConnectionStatus,
                          reason: str | None) -> StoredConnection:
         """Record a status; the tokens stay (needs_reauth ends a refresh in flight)."""
         row = await self.get(connection_id)
-        started = None if status is ConnectionStatus.NEEDS_REAUTH else row.refresh_started_at
-        return self._write(dataclasses.replace(row, status=status, status_reason=reason,
-                                               refresh_started_at=started))
+        settled = status is ConnectionStatus.NEEDS_REAUTH
+        return self._write(dataclasses.replace(
+            row, status=status, status_reason=reason,
+            refreshes_in_flight=0 if settled else row.refreshes_in_flight,
+            refresh_started_at=None if settled else row.refresh_started_at))
 
     async def mark_refreshing(self, connection_id: str, at: float) -> None:
-        """Record that a refresh may be in flight (not a token write: the version stays)."""
+        """Announce a refresh (not a token write: the version stays)."""
         row = await self.get(connection_id)
-        self._rows[connection_id] = dataclasses.replace(row, refresh_started_at=at)
+        self._rows[connection_id] = dataclasses.replace(
+            row, refreshes_in_flight=row.refreshes_in_flight + 1,
+            refresh_started_at=row.refresh_started_at or at)
+
+    async def unmark_refreshing(self, connection_id: str) -> StoredConnection:
+        """Take back one announcement."""
+        row = await self.get(connection_id)
+        left = max(row.refreshes_in_flight - 1, 0)
+        self._rows[connection_id] = dataclasses.replace(
+            row, refreshes_in_flight=left, refresh_started_at=row.refresh_started_at if left
+            else None)
+        return self._rows[connection_id]
 
     def _write(self, row: StoredConnection) -> StoredConnection:
         row = dataclasses.replace(row, version=row.version + 1)
@@ -270,27 +194,32 @@ class TokenManager:
         async with self._lock(connection_id):
             row = self._remember(await self.store.get(connection_id))
             _usable_status(row)
-            return await self._refresh(connection_id, _not_interrupted)
+            # No announcement of its own: the one left over stays until this refresh is
+            # stored, so a crash here too is completed by the next sweep.
+            return await self._refresh(connection_id, _settled, announce=False)
 
     def forget(self, connection_id: str) -> None:
         """Drop the cached row (after the hub replaced the connection's tokens)."""
         self._cache.pop(connection_id, None)
 
-    async def _refresh(self, connection_id: str,
-                       good_enough: Callable[[StoredConnection], bool]) -> StoredConnection:
+    async def _refresh(self, connection_id: str, good_enough: Callable[[StoredConnection], bool],
+                       *, announce: bool = True) -> StoredConnection:
         """Under the store's lock: reuse a pair someone else stored, else refresh and persist."""
         failure: NeedsReauthError | None = None
         saved: StoredConnection | None = None
-        # Committed before the provider is called: if this process dies after the provider
-        # rotated the refresh token, the mark tells `complete_interrupted` to finish the job
-        # while the old token's grace lasts. (Marked outside the lock: a write inside it
-        # would commit, and so end, the lock's transaction.)
-        await self.store.mark_refreshing(connection_id, self.clock.time())
+        if announce:
+            # Committed before the provider is called: if this process dies after the
+            # provider rotated the refresh token, the announcement is left over and
+            # `complete_interrupted` finishes the job while the old token's grace lasts.
+            # (Outside the lock: a write inside it commits, and so ends, its transaction.)
+            await self.store.mark_refreshing(connection_id, self.clock.time())
         async with self.store.locked(connection_id) as row:
             self._remember(row)
             _usable_status(row)
             if good_enough(row):
-                return row
+                if announce:  # someone else refreshed: nothing of ours is in flight
+                    row = await self.store.unmark_refreshing(connection_id)
+                return self._remember(row)
             try:
                 tokens = await self.refresher(row)
             except NeedsReauthError as exc:
@@ -326,9 +255,9 @@ class TokenManager:
         return self._locks.setdefault(connection_id, asyncio.Lock())
 
 
-def _not_interrupted(row: StoredConnection) -> bool:
+def _settled(row: StoredConnection) -> bool:
     """Nothing to finish: no refresh was left in flight (or someone finished it)."""
-    return row.refresh_started_at is None
+    return row.refreshes_in_flight == 0
 
 
 def _idle(row: StoredConnection, now: float, older_than: float) -> bool:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ from typing import Any
 
 import pydantic
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerlink.db.base import utcnow
+from ledgerlink.db.base import new_uuid, utcnow
 from ledgerlink.db.models.integrations import ActionRun, Integration
 from ledgerlink.errors import (
     ConflictError,
@@ -59,8 +61,11 @@ WAIT_SECONDS = 20.0  # how long a duplicate waits for the first run's outcome
 POLL_SECONDS = 0.05
 # A running run's owner touches it this often; one untouched for STALE_AFTER lost its owner
 # (a crash, or the database went away mid-run) and the next repeat of its key takes it over.
-HEARTBEAT_SECONDS = 5.0
-STALE_AFTER = timedelta(seconds=20)
+# STALE_AFTER stays well above SQLite's 30 s busy wait, so an owner stuck behind a lock is
+# not mistaken for a dead one.
+HEARTBEAT_SECONDS = 10.0
+STALE_AFTER = timedelta(seconds=60)
+log = logging.getLogger("ledgerlink.actions")
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,8 @@ async def _claim(hub: Hub, integration: Integration, request: ActionRequest, dig
                 continue
         require_usable(integration, "an action")
         run = ActionRun(integration_id=integration.id, caller_id=caller_id, idempotency_key=key,
-                        action_type=request.action_type, request_hash=digest, status="running")
+                        action_type=request.action_type, request_hash=digest, status="running",
+                        lease_id=new_uuid())
         try:
             async with hub.db.session() as session:
                 await runs.add(session, run)
@@ -198,9 +204,9 @@ async def _existing(hub: Hub, integration: Integration, run: ActionRun, digest: 
         # Re-running is safe: its Xero writes reuse the run's keys and replay at Xero.
         require_usable(integration, "an action")
         async with hub.db.session() as session:
-            mine = await runs.take_over(session, run.id, run.updated_at)
-        if mine:
-            run.status = "running"
+            lease = await runs.take_over(session, run.id, run.updated_at)
+        if lease is not None:
+            run.status, run.lease_id = "running", lease
             return run
         return None
     if time.monotonic() > deadline:
@@ -238,7 +244,8 @@ async def _execute(hub: Hub, integration: Integration, kind: ActionType, params:
     from ledgerlink.integrations.xero_access import client_for
 
     failure: LedgerlinkError | None = None
-    heartbeat = asyncio.create_task(_keep_alive(hub, run.id))
+    lease = run.lease_id or ""
+    heartbeat = asyncio.create_task(_keep_alive(hub, run.id, lease))
     try:
         async with hub.db.session() as session:
             ctx = ActionContext(hub, session, integration, client_for(hub, integration), run.id,
@@ -251,36 +258,46 @@ async def _execute(hub: Hub, integration: Integration, kind: ActionType, params:
             for write in ctx.deferred:  # links to Xero records made before any failure too
                 await write(session)
             if failure is not None:
-                await runs.finish(session, run.id, "failed", None, _error_record(failure))
+                await _finish(session, run.id, lease, "failed", None, _error_record(failure))
             else:
                 body = ActionResult(action_type=request.action_type, action_run_id=run.id,
                                     data=data).model_dump(mode="json")
-                await runs.finish(session, run.id, "succeeded",
-                                  {"status_code": 200, "body": body}, None)
+                await _finish(session, run.id, lease, "succeeded",
+                              {"status_code": 200, "body": body}, None)
     except Exception as exc:
         # Unexpected (a bug, the database): record it, re-runnable, in a session of its own;
         # if even that fails, the run stays "running" and is taken over once stale.
         with contextlib.suppress(Exception):
             async with hub.db.session() as session:
-                await runs.finish(session, run.id, "failed", None,
-                                  {"code": "internal_error", "message": type(exc).__name__,
-                                   "final": False})
+                await _finish(session, run.id, lease, "failed", None,
+                              {"code": "internal_error", "message": type(exc).__name__,
+                               "final": False})
         raise
     finally:
         heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
     if failure is not None:
         raise failure
     return ActionOutcome(200, body, False, run.id)
 
 
-async def _keep_alive(hub: Hub, run_id: str) -> None:
+async def _finish(session: AsyncSession, run_id: str, lease: str, status: str,
+                  result: dict[str, Any] | None, error: dict[str, Any] | None) -> None:
+    """Store the outcome, unless a repeat took the run over meanwhile (its outcome counts)."""
+    if not await runs.finish(session, run_id, lease, status, result, error):
+        log.warning("action run %s was taken over while it ran; its outcome is the new "
+                    "owner's to store", run_id)
+
+
+async def _keep_alive(hub: Hub, run_id: str, lease: str) -> None:
     """Touch the run while it executes, so repeats wait for it rather than take it over."""
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
         # The database being away is no reason to stop: the run just goes stale meanwhile.
         with contextlib.suppress(Exception):
             async with hub.db.session() as session:
-                if not await runs.touch(session, run_id):
+                if not await runs.touch(session, run_id, lease):
                     return
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerlink.db.base import utcnow
+from ledgerlink.db.base import new_uuid, utcnow
 from ledgerlink.db.models.integrations import ActionRun
 
 
@@ -29,10 +29,11 @@ async def by_id(session: AsyncSession, integration_id: str, run_id: str) -> Acti
     return result.scalar_one_or_none()
 
 
-async def touch(session: AsyncSession, run_id: str) -> bool:
-    """Show that a running run's owner is alive; False once the run is no longer running."""
+async def touch(session: AsyncSession, run_id: str, lease: str) -> bool:
+    """Show that the lease holder is alive; False once the run ended or changed hands."""
     result = await session.execute(
-        update(ActionRun).where(ActionRun.id == run_id, ActionRun.status == "running")
+        update(ActionRun).where(ActionRun.id == run_id, ActionRun.status == "running",
+                                ActionRun.lease_id == lease)
         .values(updated_at=utcnow()))
     return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -44,16 +45,19 @@ async def add(session: AsyncSession, run: ActionRun) -> ActionRun:
     return run
 
 
-async def take_over(session: AsyncSession, run_id: str, seen: datetime) -> bool:
-    """Mark a run running again if nobody touched it since `seen`; True if we got it."""
+async def take_over(session: AsyncSession, run_id: str, seen: datetime) -> str | None:
+    """Run it again under a new lease if nobody touched it since `seen`; the lease, if ours."""
+    lease = new_uuid()
     result = await session.execute(
         update(ActionRun).where(ActionRun.id == run_id, ActionRun.updated_at == seen)
-        .values(status="running", error=None, updated_at=utcnow()))
-    return bool(getattr(result, "rowcount", 0) == 1)
+        .values(status="running", error=None, updated_at=utcnow(), lease_id=lease))
+    return lease if getattr(result, "rowcount", 0) == 1 else None
 
 
-async def finish(session: AsyncSession, run_id: str, status: str,
-                 result: dict[str, Any] | None, error: dict[str, Any] | None) -> None:
-    """Store a run's outcome."""
-    await session.execute(update(ActionRun).where(ActionRun.id == run_id).values(
+async def finish(session: AsyncSession, run_id: str, lease: str, status: str,
+                 result: dict[str, Any] | None, error: dict[str, Any] | None) -> bool:
+    """Store a run's outcome if `lease` still holds it; False when it changed hands."""
+    done = await session.execute(update(ActionRun).where(
+        ActionRun.id == run_id, ActionRun.lease_id == lease).values(
         status=status, result=result, error=error, updated_at=utcnow()))
+    return bool(getattr(done, "rowcount", 0) == 1)

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, exc, insert, select, update
+from sqlalchemy import Table, case, delete, exc, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,6 +35,8 @@ from ledgerlink.http.auth import (
 __all__ = ["DbTokenStore", "TokenLockTimeoutError"]
 
 GRANTS = cast(Table, ProviderGrant.__table__)
+# A stored pair (or needs_reauth) settles every refresh announced on the grant.
+_SETTLED: dict[str, Any] = {"refreshes_in_flight": 0, "refresh_started_at": None}
 INTEGRATIONS = cast(Table, Integration.__table__)
 
 
@@ -95,7 +97,7 @@ class DbTokenStore:
     async def save_tokens(self, connection_id: str, tokens: TokenSet) -> StoredConnection:
         """Store a new pair and commit; the grant and its integrations become active again."""
         values = {**self._token_values(tokens), "status": ConnectionStatus.ACTIVE.value,
-                  "status_reason": None, "refresh_started_at": None}
+                  "status_reason": None, **_SETTLED}
         return await self._write(connection_id, values, ConnectionStatus.ACTIVE, None)
 
     async def set_status(self, connection_id: str, status: ConnectionStatus,
@@ -106,24 +108,45 @@ class DbTokenStore:
         """
         values: dict[str, Any] = {"status": status.value, "status_reason": reason}
         if status is ConnectionStatus.NEEDS_REAUTH:
-            values["refresh_started_at"] = None
+            values.update(_SETTLED)
         return await self._write(connection_id, values, status, reason)
 
     async def mark_refreshing(self, connection_id: str, at: float) -> None:
-        """Record that a refresh may be in flight, committed at once (its own transaction)."""
+        """Announce a refresh, committed at once (its own transaction; not a token write)."""
         async with self.db.engine.connect() as conn:
             await self._begin(conn)
-            result = await conn.execute(update(GRANTS).where(GRANTS.c.id == connection_id)
-                                        .values(refresh_started_at=at))
+            result = await conn.execute(update(GRANTS).where(GRANTS.c.id == connection_id).values(
+                refreshes_in_flight=GRANTS.c.refreshes_in_flight + 1,
+                refresh_started_at=func.coalesce(GRANTS.c.refresh_started_at, at)))
             if result.rowcount == 0:
                 raise UnknownConnectionError(connection_id)
             await conn.commit()
 
+    async def unmark_refreshing(self, connection_id: str) -> StoredConnection:
+        """Take back one announcement, in the held lock's transaction (which it commits)."""
+        more = GRANTS.c.refreshes_in_flight > 1
+        statement = update(GRANTS).where(GRANTS.c.id == connection_id).values(
+            refreshes_in_flight=case((more, GRANTS.c.refreshes_in_flight - 1), else_=0),
+            refresh_started_at=case((more, GRANTS.c.refresh_started_at), else_=None))
+        held = _HELD.get().get((id(self), connection_id))
+        if held is not None and held.open:
+            await held.conn.execute(statement)
+            row = self._stored(await self._row(held.conn, connection_id))
+            await held.conn.commit()
+            held.open = False
+            return row
+        async with self.db.engine.connect() as conn:
+            await self._begin(conn)
+            await conn.execute(statement)
+            row = self._stored(await self._row(conn, connection_id))
+            await conn.commit()
+            return row
+
     async def interrupted_refreshes(self, started_before: float) -> list[str]:
-        """Grants with a refresh started before `started_before` whose answer was never stored."""
+        """Active grants with a refresh announced before `started_before` and never settled."""
         async with self.db.engine.connect() as conn:
             rows = await conn.execute(select(GRANTS.c.id).where(
-                GRANTS.c.refresh_started_at.is_not(None),
+                GRANTS.c.refreshes_in_flight > 0,
                 GRANTS.c.refresh_started_at < started_before,
                 GRANTS.c.status == ConnectionStatus.ACTIVE.value))
             return [row[0] for row in rows]
@@ -140,7 +163,7 @@ class DbTokenStore:
         """
         values: dict[str, Any] = {**self._token_values(tokens), "kind": kind.value,
                                   "status": status.value, "status_reason": reason,
-                                  "auth_event_id": auth_event_id}
+                                  "auth_event_id": auth_event_id, **_SETTLED}
         if client_id is not None:
             values["client_id"] = client_id
         if client_secret is not None:
@@ -274,6 +297,7 @@ class DbTokenStore:
                                 status=ConnectionStatus(row["status"]), tokens=tokens,
                                 version=int(row["version"]),
                                 status_reason=row["status_reason"],
+                                refreshes_in_flight=int(row["refreshes_in_flight"] or 0),
                                 refresh_started_at=row["refresh_started_at"])
 
 

@@ -33,8 +33,10 @@ class ProviderGrant(UuidPk, Timestamped, Base):
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     auth_event_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    # Set (epoch seconds) before a refresh is sent, cleared when its new pair is stored: a
-    # crash in between leaves it set, and the upkeep completes the refresh inside the grace.
+    # Refreshes announced and not yet settled (each caller adds one before it may call the
+    # provider, and takes it back if it did not); a stored pair or needs_reauth clears them.
+    # One left over means a process died mid-refresh: the upkeep completes it in the grace.
+    refreshes_in_flight: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     refresh_started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     integrations: Mapped[list[Integration]] = relationship(back_populates="grant")
@@ -86,6 +88,9 @@ class ActionRun(UuidPk, Timestamped, Base):
     # key using the same value never sees this run's answer.
     caller_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Who executes it now: a claim or a take-over sets a new lease, and only its holder may
+    # keep the run alive or store its outcome.
+    lease_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     action_type: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="running")  # running/succeeded/failed
