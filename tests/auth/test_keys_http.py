@@ -92,6 +92,8 @@ async def test_unknown_ids_and_bad_bodies(client: httpx.AsyncClient,
                         ({"name": "x", "scopes": []}, "scopes"),
                         ({"name": "  ", "scopes": ["crm:read"]}, "name"),
                         ({"name": "x\x00", "scopes": ["crm:read"]}, "name"),
+                        ({"name": "two\nlines", "scopes": ["crm:read"]}, "name"),
+                        ({"name": "evil\u202etxt", "scopes": ["crm:read"]}, "name"),
                         ({"scopes": ["crm:read"]}, "name")):
         answer = await client.post(KEYS, headers=admin, json=body)
         assert answer.status_code == 422, body

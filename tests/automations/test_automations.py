@@ -137,6 +137,8 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"code": "has space"}, "code", ""),
     ({"performActionText": "x"}, "performActionText", ""),
     ({"uuid": MISSING}, "uuid", ""),
+    ({"name": "bell\x07"}, "name", "U+0007"),
+    ({"display_name": "rlo\u202e"}, "display_name", "RIGHT-TO-LEFT OVERRIDE"),
 ]
 
 

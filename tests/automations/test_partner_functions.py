@@ -109,6 +109,12 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"object_mapping": "Name->name"}, "partner_function.object_mapping", ""),
     ({"tag": "x" * 101}, "partner_function.tag", "100"),
     ({"description": "nul\x00byte"}, "partner_function.description", ""),
+    # The shared text rule (ledgerlink.inputs), not NUL alone: BEL and RLO were stored (201).
+    ({"name": "bell\x07"}, "partner_function.name", "U+0007"),
+    ({"tag": "rlo\u202e"}, "partner_function.tag", "RIGHT-TO-LEFT OVERRIDE"),
+    ({"name": "two\nlines"}, "partner_function.name", "line breaks"),
+    ({"object_mapping": {"Addresses": [{"City": "c\x07"}]}},
+     "partner_function.object_mapping.Addresses.0.City", "U+0007"),
 ]
 
 

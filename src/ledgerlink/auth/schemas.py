@@ -11,8 +11,10 @@ from pydantic.config import JsonDict
 
 from ledgerlink.auth.scopes import DESCRIPTIONS, Scope
 from ledgerlink.crm.types import Input, Pagination, page_config
+from ledgerlink.inputs import SINGLE_LINE
 
-KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                    SINGLE_LINE]
 
 _KEY: JsonDict = {
     "id": "7d1f4c0e-2f55-4d8e-9a8e-1c2b3d4e5f60", "name": "CRM backend", "prefix": "llk_Xk3v9Qw2",

@@ -18,40 +18,31 @@ from pydantic import (
 )
 
 from ledgerlink.connections.pagination import Pagination
-from ledgerlink.inputs import BoundedBody
+from ledgerlink.inputs import MULTI_LINE, SINGLE_LINE, BoundedBody, check_json
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refuse it at the door
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 CODE = r"^[A-Za-z0-9_.-]+$"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
-                                        pattern=NO_NUL)]
-Short = Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL)]
-Ident = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
-Provider = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_NUL)]
-LongText = Annotated[str, StringConstraints(max_length=4000, pattern=NO_NUL)]
+# The shared text rules (ledgerlink.inputs), as on every other route: refusing NUL alone let BEL
+# and the bidirectional overrides (RLO) through into names shown in consoles and logs. Only
+# descriptions and trigger conditions (LongText) may hold line breaks and tabs.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 SINGLE_LINE]
+Short = Annotated[str, StringConstraints(max_length=100), SINGLE_LINE]
+Ident = Annotated[str, StringConstraints(max_length=200), SINGLE_LINE]
+Provider = Annotated[str, StringConstraints(min_length=1, max_length=32), SINGLE_LINE]
+LongText = Annotated[str, StringConstraints(max_length=4000), MULTI_LINE]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=CODE)]
 Time = Annotated[str, StringConstraints(pattern=HHMM)]
-Day = Annotated[str, StringConstraints(min_length=1, max_length=10, pattern=NO_NUL)]
-
-
-def _no_nul(value: Any, depth: int = 0) -> None:
-    if depth > 20:
-        raise ValueError("object_mapping is nested too deeply (more than 20 levels)")
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("object_mapping must not contain NUL characters")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _no_nul(key, depth + 1)
-            _no_nul(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _no_nul(item, depth + 1)
+Day = Annotated[str, StringConstraints(min_length=1, max_length=10), SINGLE_LINE]
+FunctionRef = Annotated[str, StringConstraints(max_length=64), SINGLE_LINE]
 
 
 def _mapping(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
-    _no_nul(value)
-    return value
+    # The body's own bound already holds; checking here too keeps the rule when the model is
+    # used alone. The error names the offending member (object_mapping.Addresses.0.City).
+    checked: dict[str, JsonValue] = check_json(dict, value)
+    return checked
 
 
 Mapping = Annotated[dict[str, JsonValue], AfterValidator(_mapping)]
@@ -257,7 +248,7 @@ class AutomationFields(BaseModel):
                                                        "the partner function's object_name.")
     applies_to_function: Short | None = None
     additional_criteria: StrictBool = False
-    perform_function: Annotated[str, StringConstraints(max_length=64)] = Field(
+    perform_function: FunctionRef = Field(
         description="The uuid of a partner function of the same integration.")
     check_on: CheckOn | None = Field(None, description=SCHEDULE_NOTE)
     check_on_minutes: Minutes | None = None
@@ -285,7 +276,7 @@ class AutomationChanges(BaseModel):
     applies_to: Short | None = None
     applies_to_function: Short | None = None
     additional_criteria: StrictBool | None = None
-    perform_function: Annotated[str, StringConstraints(max_length=64)] | None = None
+    perform_function: FunctionRef | None = None
     check_on: CheckOn | None = None
     check_on_minutes: Minutes | None = None
     custom_day: Day | None = None

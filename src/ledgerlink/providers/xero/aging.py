@@ -38,6 +38,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, field_serializer, mode
 from pydantic import Field as PydanticField
 
 from ledgerlink.http.clock import Clock, SystemClock
+from ledgerlink.inputs import LedgerDate
 from ledgerlink.providers.xero.client import XeroClient
 from ledgerlink.providers.xero.queries import QuerySpec, register_query
 from ledgerlink.providers.xero.reports_params import parse_params
@@ -69,11 +70,14 @@ DATE_SPELLINGS = ("date", "as_at", "asAt", "as_at_date", "asAtDate")
 
 
 class AgedSummaryParams(BaseModel):
-    """`date` (also `as_at`, `asAt`, `asAtDate`): the day to age at; today when absent."""
+    """`date` (also `as_at`, `asAt`, `asAtDate`): the day to age at, 1900-01-01 to 2100-12-31;
+    today when absent."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-    date: dt.date | None = PydanticField(default=None,
-                                         validation_alias=AliasChoices(*DATE_SPELLINGS))
+    # LedgerDate like every other date parameter: 0001-01-01 was aged (a 200 over every
+    # invoice) where the reports refuse it with a 422.
+    date: LedgerDate | None = PydanticField(default=None,
+                                            validation_alias=AliasChoices(*DATE_SPELLINGS))
 
     @model_validator(mode="before")
     @classmethod
