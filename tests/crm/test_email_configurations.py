@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 
 import httpx
+import pytest
 
+from ledgerlink.email.template_rules import MAX_BODY
 from tests.crm.fixtures import Crm
+from tests.email.hostile_bodies import hostile
+
+# How long the event loop may go without a tick while a template is checked: a hang guard,
+# not a speed test (a linear check of the largest body takes milliseconds; the quadratic one
+# froze the loop for 13.6 s, and the HTML-to-text reading would have for minutes).
+STALL_GUARD = 10.0
 
 CONFIG = {
     "name": "Invoices", "from_email": "billing@acme.example", "from_name": "Acme Billing",
@@ -99,3 +109,35 @@ async def test_validation(client: httpx.AsyncClient, writer: dict[str, str]) -> 
                                 json={"name": "No sender"})
     assert missing.status_code == 422
     assert missing.json()["error"]["field"] == "from_email"
+
+
+async def _heartbeat(done: asyncio.Event) -> tuple[int, float]:
+    """Tick on the event loop until `done`: the ticks, and the longest wait between two."""
+    ticks, longest, last = 0, 0.0, time.monotonic()
+    while not done.is_set():
+        await asyncio.sleep(0)
+        now = time.monotonic()
+        ticks, longest, last = ticks + 1, max(longest, now - last), now
+    return ticks, longest
+
+
+@pytest.mark.timeout(120)
+async def test_hostile_templates_save_without_freezing_the_hub(
+        client: httpx.AsyncClient, writer: dict[str, str]) -> None:
+    # The save-time check runs in the request's validation, on the event loop: it is linear
+    # (bounded by MAX_BODY), so the loop keeps ticking while the largest hostile bodies save.
+    done = asyncio.Event()
+
+    async def save_all() -> None:
+        try:
+            for name, body in hostile(MAX_BODY).items():
+                response = await client.post("/api/v1/email-configurations", headers=writer,
+                                             json={"name": name, "body_template": body,
+                                                   "from_email": "billing@acme.example"})
+                assert response.status_code == 201, (name, response.text[:300])
+                assert response.json()["body_template"] == body
+        finally:
+            done.set()
+
+    _, (ticks, longest) = await asyncio.gather(save_all(), _heartbeat(done))
+    assert ticks > 0 and longest < STALL_GUARD

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, pass_context
@@ -150,12 +149,6 @@ def _environment(autoescape: bool) -> MergeSandbox:
 
 TEXT = _environment(autoescape=False)
 HTML = _environment(autoescape=True)
-
-
-@lru_cache(maxsize=32)
-def compiled(html: bool, source: str) -> Template:
-    """The template compiled once (checking, then sending, uses it twice)."""
-    return (HTML if html else TEXT).from_string(source)
 
 
 def render_bounded(template: Template, context: Mapping[str, Mapping[str, str]],

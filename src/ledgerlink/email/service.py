@@ -28,13 +28,9 @@ from ledgerlink.email.schemas import EmailOutcome, EmailParams
 from ledgerlink.email.smtp import SmtpConfig, send_message
 from ledgerlink.email.templates import (
     check_template,
-    html_to_text,
-    looks_like_html,
-    render_html,
+    render_body,
     render_layout,
     render_subject,
-    render_text,
-    text_to_html,
 )
 from ledgerlink.errors import (
     InputError,
@@ -216,12 +212,7 @@ def _compose(subject_src: _Source, body_src: _Source, context: dict[str, dict[st
              branding: Branding, pay_url: str | None, attached_pdf: bool) -> _Composed:
     """Render the email (CPU work, bounded: run in a worker thread)."""
     subject = render_subject(subject_src.text, context, subject_src.field)
-    if looks_like_html(body_src.text):
-        body_html = render_html(body_src.text, context, body_src.field)
-        body_text = html_to_text(body_html)
-    else:
-        body_text = render_text(body_src.text, context, body_src.field).strip()
-        body_html = text_to_html(body_text)
+    body_text, body_html = render_body(body_src.text, context, body_src.field)
     xero = context["xero"]
     html = render_layout(
         "invoice_email.html", subject=subject, body=body_html, brand_color=branding.color,

@@ -16,11 +16,8 @@ and what it renders to is made one line and shortened to fit.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping
 from functools import lru_cache
-from html.parser import HTMLParser
 from itertools import islice
 from typing import Any
 
@@ -36,6 +33,7 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from ledgerlink.email.html_text import html_to_text, looks_like_html, text_to_html
 from ledgerlink.email.sandbox import HTML, TEXT, render_bounded
 from ledgerlink.email.template_rules import (
     EMPTY,
@@ -53,11 +51,10 @@ from ledgerlink.email.template_rules import (
 from ledgerlink.errors import InputError
 
 __all__ = ["check_template", "html_to_text", "known_tags", "looks_like_html", "one_line",
-           "render_html", "render_layout", "render_subject", "render_text", "template_problem",
-           "text_to_html"]
+           "render_body", "render_html", "render_layout", "render_subject", "render_text",
+           "template_problem", "text_to_html"]
 
 Context = Mapping[str, Mapping[str, str]]
-_HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?\s*>")
 _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.splitlines' own
 # What a render may raise besides jinja2's errors: a filter given an argument it cannot use.
 _RENDER_FAULTS = (TypeError, ValueError, ArithmeticError, LookupError, RecursionError,
@@ -131,15 +128,22 @@ def _refuse(problem: TemplateProblem, field: str) -> InputError:
 
 
 def template_problem(source: str, *, subject: bool = False) -> str | None:
-    """What is wrong with a template (rendered with sample values too), or None."""
-    as_html = not subject and looks_like_html(source)
+    """What is wrong with a template (rendered with sample values too), or None.
+
+    The sample renders go through what a send does with them (a body's text and HTML parts),
+    so whatever a send would stumble on is found here, before anything is written to Xero.
+    """
     try:
+        _check_text(source, subject)  # the length first: every later step is linear in it
+        as_html = not subject and looks_like_html(source)
         for sample in (SAMPLE, EMPTY):
-            text = _run(source, sample, subject=subject, as_html=as_html)
-            if subject and len(one_line(text)) > MAX_SUBJECT:
-                raise TemplateProblem(f"with sample values the subject is "
-                                      f"{len(one_line(text)):,} characters; a subject is at "
-                                      f"most {MAX_SUBJECT}")
+            if not subject:
+                _body(source, sample, as_html)
+                continue
+            text = one_line(_run(source, sample, subject=True, as_html=False))
+            if len(text) > MAX_SUBJECT:
+                raise TemplateProblem(f"with sample values the subject is {len(text):,} "
+                                      f"characters; a subject is at most {MAX_SUBJECT}")
     except TemplateProblem as problem:
         return str(problem)
     return None
@@ -174,57 +178,26 @@ def render_text(source: str, context: Context, field: str) -> str:
         raise _refuse(problem, field) from None
 
 
-def looks_like_html(source: str) -> bool:
-    """Whether a body was written as HTML (has tags) rather than plain text."""
-    return bool(_HTML_TAG.search(source))
+def _body(source: str, context: Context, as_html: bool) -> tuple[str, Markup]:
+    """A body's text/plain and HTML parts, made as a send makes them."""
+    if as_html:
+        markup = Markup(_run(source, context, subject=False, as_html=True))  # values escaped
+        return html_to_text(markup), markup
+    text = _run(source, context, subject=False, as_html=False).strip()
+    return text, text_to_html(text)
+
+
+def render_body(source: str, context: Context, field: str) -> tuple[str, Markup]:
+    """The body's (text, HTML): an HTML body's values escaped, a text body escaped whole."""
+    try:
+        return _body(source, context, looks_like_html(source))
+    except TemplateProblem as problem:
+        raise _refuse(problem, field) from None
 
 
 def render_html(source: str, context: Context, field: str) -> Markup:
     """The body as HTML: an HTML body with its merge values escaped; text escaped whole."""
-    if looks_like_html(source):
-        try:
-            return Markup(_run(source, context, subject=False, as_html=True))  # values escaped
-        except TemplateProblem as problem:
-            raise _refuse(problem, field) from None
-    return text_to_html(render_text(source, context, field))
-
-
-def text_to_html(text: str) -> Markup:
-    """Plain text as escaped HTML paragraphs, single newlines as line breaks."""
-    paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    parts = ["<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>" for p in paragraphs]
-    return Markup("\n".join(parts))  # escaped above
-
-
-class _TextOf(HTMLParser):
-    """Visible text of an HTML fragment, with line breaks for block elements."""
-
-    BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.BLOCKS and tag != "br":
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def html_to_text(fragment: str) -> str:
-    """The plain-text reading of an HTML body (for the text/plain part)."""
-    parser = _TextOf()
-    parser.feed(fragment)
-    parser.close()
-    text = "".join(parser.parts)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return render_body(source, context, field)[1]
 
 
 _LAYOUTS = SandboxedEnvironment(loader=PackageLoader("ledgerlink.email", "templates"),
