@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import cProfile
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,7 @@ from ledgerlink.config import Settings
 from ledgerlink.db.base import Base
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.emulator.core.config import EmulatorConfig
-from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
+from ledgerlink.emulator.core.server import RunningEmulator, bound_socket, start_in_thread
 from ledgerlink.http.auth import ConnectionKind, TokenSet
 from ledgerlink.http.budget import MemoryBudget, XeroLimits
 from ledgerlink.hub import Hub
@@ -73,13 +72,6 @@ uvicorn.Server(uvicorn.Config(create_emulator(config)[1], host="127.0.0.1", port
 """
 
 
-def loopback_socket() -> socket.socket:
-    """A TCP socket bound to a port of its own on 127.0.0.1, for a server to listen on."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
 
 class Emulator:
     """The emulator on loopback: in its own process (like Xero, it does not share our GIL),
@@ -94,7 +86,7 @@ class Emulator:
                 day_limit=HIGH, app_minute_limit=HIGH, access_token_ttl=24 * 3600))
             self.base_url = self.thread.base_url
         else:
-            with loopback_socket() as sock:
+            with bound_socket() as sock:
                 self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
                 self.process = subprocess.Popen(
                     [sys.executable, "-c", EMULATOR_MAIN, str(sock.fileno())],
@@ -132,7 +124,7 @@ class Served:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.sock = loopback_socket()
+        self.sock = bound_socket()
         self.port = int(self.sock.getsockname()[1])
         self.server = uvicorn.Server(uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,

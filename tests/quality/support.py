@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Coroutine
@@ -18,7 +17,7 @@ from ledgerlink.api.app import create_app
 from ledgerlink.config import Settings
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.emulator.core.config import EmulatorConfig
-from ledgerlink.emulator.core.server import RunningEmulator
+from ledgerlink.emulator.core.server import RunningEmulator, bound_socket
 from ledgerlink.http.budget import MemoryBudget, XeroLimits
 from ledgerlink.hub import Hub
 from tests.hub_fixtures import connect_emulator, consent  # noqa: F401  (consent: re-exported)
@@ -60,13 +59,6 @@ async def connect_demo(hub: Hub, emulator: RunningEmulator,
     return await connect_emulator(hub, emulator, token)
 
 
-def loopback_socket() -> socket.socket:
-    """A TCP socket bound to a port of its own on 127.0.0.1 (uvicorn starts listening on it)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
 
 class LiveHub:
     """A hub served by uvicorn on loopback, on an event loop of its own thread.
@@ -92,7 +84,7 @@ class LiveHub:
         """Start serving the API; its base URL."""
         # Bound here and handed to uvicorn: a port merely found free could be taken by another
         # test run on the machine before uvicorn binds it.
-        sock = loopback_socket()
+        sock = bound_socket()
         port = int(sock.getsockname()[1])
         config = uvicorn.Config(create_app(hub=self.hub), host="127.0.0.1", port=port,
                                 log_level="warning", access_log=False, lifespan="on")

@@ -25,6 +25,19 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def bound_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket bound (not yet listening) for uvicorn to serve on: bound here, a port only
+    looked up could be taken by another process (a second test run) before the server binds.
+
+    IPPROTO_TCP is named on purpose: asyncio sets TCP_NODELAY only on sockets whose protocol
+    says TCP, and without it every answer waits ~40 ms for a delayed ACK (Nagle).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
 @dataclass
 class RunningEmulator:
     """An emulator served on loopback from a background thread."""
@@ -59,11 +72,7 @@ def start_in_thread(config: EmulatorConfig | None = None, host: str = "127.0.0.1
     `wrap` may put ASGI middleware around the app (tests record responses this way).
     """
     config = config or EmulatorConfig()
-    # Bound here and handed to uvicorn: a port only looked up could be taken by another
-    # process (a second test run) before the server binds it.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = bound_socket(host, port)
     port = int(sock.getsockname()[1])
     config.base_url = f"http://{host}:{port}"
     emulator, app = create_emulator(config)
