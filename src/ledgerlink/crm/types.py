@@ -124,7 +124,13 @@ Template = BodyTemplate
 
 class Input(BoundedBody):
     """Base of request bodies: bounded in keys and depth; no text holds a control character
-    (NUL cannot even be stored by PostgreSQL); one-line fields refuse line breaks too."""
+    (NUL cannot even be stored by PostgreSQL); one-line fields refuse line breaks too.
+
+    Unknown fields are refused, never dropped: a misspelt or unsupported field (`currency`
+    on a customer) would otherwise be answered 201 and silently lost.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*")
     @classmethod
