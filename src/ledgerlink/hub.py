@@ -11,6 +11,7 @@ from sqlalchemy import text
 from ledgerlink.config import Settings
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.db.engine import Database
+from ledgerlink.db.faults import cause_of
 
 if TYPE_CHECKING:
     from ledgerlink.auth.pepper import Peppers
@@ -71,10 +72,7 @@ class Hub:
         except TimeoutError:
             return f"did not answer within {timeout:g} s"
         except Exception as exc:  # any failure to answer means: not ready, and why
-            cause = getattr(exc, "orig", None) or exc
-            first = (str(cause).strip().splitlines() or [""])[0]
-            return f"failed ({type(cause).__name__}: {first})" if first else (
-                f"failed ({type(cause).__name__})")
+            return f"failed ({cause_of(exc)})"
         return None
 
     async def close(self) -> None:

@@ -60,7 +60,8 @@ def _single_line(value: Any) -> Any:
     return value
 
 
-def _multi_line(value: Any) -> Any:
+def multi_line(value: Any) -> Any:
+    """Refuse a string with a control character other than tab and line breaks."""
     problem = control_problem(value, multiline=True) if isinstance(value, str) else None
     if problem is not None:
         raise _text_error(problem)
@@ -69,7 +70,7 @@ def _multi_line(value: Any) -> Any:
 
 SINGLE_LINE = AfterValidator(_single_line)
 """Names, references, codes: no control characters, no line breaks."""
-MULTI_LINE = AfterValidator(_multi_line)
+MULTI_LINE = AfterValidator(multi_line)
 """Descriptions, email bodies: tab and line breaks allowed, other control characters not."""
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from ledgerlink.config import Settings
 from ledgerlink.emulator.core.config import EmulatorConfig
-from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
+from ledgerlink.emulator.core.server import RunningEmulator, running
 from ledgerlink.hub import Hub
 from tests.hub_fixtures import (  # noqa: F401
     base_settings,
@@ -28,11 +28,8 @@ from tests.hub_fixtures import (  # noqa: F401
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[RunningEmulator]:
     """The demo organisation on loopback, shared by a module's tests."""
-    handle = start_in_thread(EmulatorConfig(seed="demo"))
-    try:
+    with running(EmulatorConfig(seed="demo")) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture

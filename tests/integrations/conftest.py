@@ -16,7 +16,7 @@ from ledgerlink.auth.scopes import Scope
 from ledgerlink.config import Settings
 from ledgerlink.crm import service as crm
 from ledgerlink.emulator.core.config import EmulatorConfig
-from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
+from ledgerlink.emulator.core.server import RunningEmulator, running
 from ledgerlink.hub import Hub
 from tests.hub_fixtures import (  # noqa: F401
     KeyMaker,
@@ -35,11 +35,8 @@ from tests.hub_fixtures import (  # noqa: F401
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[RunningEmulator]:
     """One emulator for the session; `xero` resets it to the demo organisation per test."""
-    handle = start_in_thread(EmulatorConfig(seed="demo"))
-    try:
+    with running(EmulatorConfig(seed="demo")) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @dataclass

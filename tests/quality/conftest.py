@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ledgerlink.config import Settings
-from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
+from ledgerlink.emulator.core.server import RunningEmulator, running
 from ledgerlink.hub import Hub
 from tests.hub_fixtures import (  # noqa: F401
     client,
@@ -23,11 +23,8 @@ from tests.quality.support import connect_demo, emulator_config, hub_settings, u
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[RunningEmulator]:
     """The demo organisation on loopback, rate limits off, shared by the quality gates."""
-    handle = start_in_thread(emulator_config())
-    try:
+    with running(emulator_config()) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ledgerlink.api.errors import error_body
 from ledgerlink.api.middleware import answer_errors
 
 WRITES = frozenset({"POST", "PUT", "PATCH"})
@@ -45,8 +46,7 @@ class UnsupportedMediaType(HTTPException):
 
 
 def _error(exc: BodyTooLarge | UnsupportedMediaType) -> JSONResponse:
-    return JSONResponse({"error": {"code": exc.code, "message": exc.detail}},
-                        status_code=exc.status_code)
+    return JSONResponse(error_body(exc.code, exc.detail), status_code=exc.status_code)
 
 
 def is_json(content_type: str | None) -> bool:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from ledgerlink.db.base import utcnow
+from ledgerlink.db.base import insert_or_skip, utcnow
 from ledgerlink.db.models.auth import ApiKey
 from ledgerlink.db.models.install import InstallSecret
 
@@ -63,6 +61,4 @@ async def add_install_secrets_if_absent(conn: AsyncConnection, values: dict[str,
     now = utcnow()
     rows = [{"name": name, "value_enc": value, "created_at": now, "updated_at": now}
             for name, value in values.items()]
-    insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
-    await conn.execute(insert(InstallSecret).values(rows).on_conflict_do_nothing(
-        index_elements=[InstallSecret.name]))
+    await conn.execute(insert_or_skip(conn.dialect.name, InstallSecret, rows, ["name"]))

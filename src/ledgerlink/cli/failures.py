@@ -10,14 +10,13 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from typer.core import TyperGroup
 
 from ledgerlink.cli.db_cmd import fail, load_settings, shown_url
+from ledgerlink.db.faults import cause_of
 from ledgerlink.errors import LedgerlinkError
 
 
 def database_problem(url: str | None, exc: BaseException) -> str:
     """What went wrong with the database at `url`, its password hidden, and what to do."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = str(cause).strip().splitlines()
-    reason = f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
+    reason = cause_of(exc)
     if url is None:
         return f"database error ({reason})"
     return (f"cannot use the database at {safe_url(url)} ({scrub(url, reason)}). Check that "

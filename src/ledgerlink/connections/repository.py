@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
+from ledgerlink.db.base import insert_or_skip
 from ledgerlink.db.models.integrations import Integration, IntegrationConfiguration, ProviderGrant
 
 ORDER_COLUMNS: dict[str, ColumnElement[Any]] = {
@@ -73,10 +72,10 @@ async def configuration_for_update(session: AsyncSession,
     INSERT ... ON CONFLICT DO NOTHING makes two first writers meet on one row instead of one
     failing; on SQLite the insert also takes the write lock, which serialises the merge.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(IntegrationConfiguration)
-                          .values(integration_id=integration_id, data={})
-                          .on_conflict_do_nothing(index_elements=["integration_id"]))
+    await session.execute(insert_or_skip(session.get_bind().dialect.name,
+                                         IntegrationConfiguration,
+                                         {"integration_id": integration_id, "data": {}},
+                                         ["integration_id"]))
     result = await session.execute(
         select(IntegrationConfiguration)
         .where(IntegrationConfiguration.integration_id == integration_id)

@@ -109,23 +109,29 @@ async def delete_customer(session: AsyncSession, customer_id: str | uuid.UUID,
     contact it was linked to is not touched: the link is ours, the contact Xero's.
     """
     customer = await get_customer(session, customer_id)
-    deals, deal_count = await repository.referring(session, Deal.customer_id, customer.id)
-    people, people_count = await repository.referring(session, CrmContact.customer_id,
-                                                      customer.id)
-    if (deal_count or people_count) and not cascade:
-        raise RecordConflictError(
-            f"Customer {customer.id} has {deal_count} deal(s) and {people_count} CRM "
-            "contact(s): delete them first, or send cascade=true to delete them with it",
-            field="cascade", details={"deal_count": deal_count, "deal_ids": deals,
-                                      "crm_contact_count": people_count,
-                                      "crm_contact_ids": people})
     if cascade:
         await delete_deals(session, await repository.ids_where(session, Deal.customer_id,
                                                                customer.id))
         contact_ids = await repository.ids_where(session, CrmContact.customer_id, customer.id)
         await repository.unlink(session, Deal.primary_contact_id, contact_ids)
         await repository.delete_where(session, CrmContact.id, contact_ids)
+    else:
+        await _refuse_with_dependants(session, customer)
     await repository.delete(session, customer)
+
+
+async def _refuse_with_dependants(session: AsyncSession, customer: Customer) -> None:
+    """409 naming the customer's deals and CRM contacts, when it has any."""
+    deals, deal_count = await repository.referring(session, Deal.customer_id, customer.id)
+    people, people_count = await repository.referring(session, CrmContact.customer_id,
+                                                      customer.id)
+    if deal_count or people_count:
+        raise RecordConflictError(
+            f"Customer {customer.id} has {deal_count} deal(s) and {people_count} CRM "
+            "contact(s): delete them first, or send cascade=true to delete them with it",
+            field="cascade", details={"deal_count": deal_count, "deal_ids": deals,
+                                      "crm_contact_count": people_count,
+                                      "crm_contact_ids": people})
 
 
 # --- CRM contacts ----------------------------------------------------------------------------

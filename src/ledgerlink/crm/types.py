@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from ledgerlink.email.template_rules import MAX_BODY, MAX_SUBJECT
 from ledgerlink.email.templates import template_problem
-from ledgerlink.inputs import ASCII_DIGITS, SINGLE_LINE, BoundedBody, CurrencyCode, control_problem
+from ledgerlink.inputs import ASCII_DIGITS, SINGLE_LINE, BoundedBody, CurrencyCode, multi_line
 
 
 def money_text(value: Decimal) -> str:
@@ -135,10 +135,7 @@ class Input(BoundedBody):
     @field_validator("*")
     @classmethod
     def _no_controls(cls, value: Any) -> Any:
-        problem = control_problem(value, multiline=True) if isinstance(value, str) else None
-        if problem is not None:
-            raise PydanticCustomError("control_character", "{problem}", {"problem": problem})
-        return value
+        return multi_line(value)
 
 
 def reject_null(*fields: str) -> Any:

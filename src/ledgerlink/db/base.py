@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -40,6 +43,13 @@ class UtcDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """Aware UTC now."""
     return datetime.now(UTC)
+
+
+def insert_or_skip(dialect: str, model: Any, values: Any, key: list[str]) -> Any:
+    """INSERT … ON CONFLICT (key) DO NOTHING, on PostgreSQL and SQLite alike: two first
+    writers meet on one row instead of one failing."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).values(values).on_conflict_do_nothing(index_elements=key)
 
 
 def new_uuid() -> str:

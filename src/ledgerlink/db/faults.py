@@ -46,6 +46,13 @@ def unavailable(error: BaseException) -> UnavailableError | None:
     return _down(error)
 
 
+def cause_of(error: BaseException) -> str:
+    """The driver's own error behind `error`, named, on one line (for messages and logs)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
+
+
 def _down(error: sa_exc.DBAPIError) -> UnavailableError:
     return UnavailableError("The database cannot be reached now; retry shortly.",
                             retry_after=5, details={"cause": type(error.orig).__name__})
@@ -64,4 +71,4 @@ def watch(engine: Engine, dialect: str) -> None:
         event.listen(engine, "handle_error", _stuck_sqlite_connection)
 
 
-__all__ = ["unavailable", "watch"]
+__all__ = ["cause_of", "unavailable", "watch"]

@@ -98,7 +98,7 @@ class DbTokenStore:
         """Store a new pair and commit; the grant and its integrations become active again."""
         values = {**self._token_values(tokens), "status": ConnectionStatus.ACTIVE.value,
                   "status_reason": None, **_SETTLED}
-        return await self._write(connection_id, values, ConnectionStatus.ACTIVE, None)
+        return await self._write(connection_id, values, (ConnectionStatus.ACTIVE, None))
 
     async def set_status(self, connection_id: str, status: ConnectionStatus,
                          reason: str | None) -> StoredConnection:
@@ -109,38 +109,21 @@ class DbTokenStore:
         values: dict[str, Any] = {"status": status.value, "status_reason": reason}
         if status is ConnectionStatus.NEEDS_REAUTH:
             values.update(_SETTLED)
-        return await self._write(connection_id, values, status, reason)
+        return await self._write(connection_id, values, (status, reason))
 
     async def mark_refreshing(self, connection_id: str, at: float) -> None:
-        """Announce a refresh, committed at once (its own transaction; not a token write)."""
-        async with self.db.engine.connect() as conn:
-            await self._begin(conn)
-            result = await conn.execute(update(GRANTS).where(GRANTS.c.id == connection_id).values(
-                refreshes_in_flight=GRANTS.c.refreshes_in_flight + 1,
-                refresh_started_at=func.coalesce(GRANTS.c.refresh_started_at, at)))
-            if result.rowcount == 0:
-                raise UnknownConnectionError(connection_id)
-            await conn.commit()
+        """Announce a refresh, committed at once (called outside the lock: a transaction of
+        its own; not a token write, so the version stays)."""
+        await self._write(connection_id, {
+            "refreshes_in_flight": GRANTS.c.refreshes_in_flight + 1,
+            "refresh_started_at": func.coalesce(GRANTS.c.refresh_started_at, at)})
 
     async def unmark_refreshing(self, connection_id: str) -> StoredConnection:
         """Take back one announcement, in the held lock's transaction (which it commits)."""
         more = GRANTS.c.refreshes_in_flight > 1
-        statement = update(GRANTS).where(GRANTS.c.id == connection_id).values(
-            refreshes_in_flight=case((more, GRANTS.c.refreshes_in_flight - 1), else_=0),
-            refresh_started_at=case((more, GRANTS.c.refresh_started_at), else_=None))
-        held = _HELD.get().get((id(self), connection_id))
-        if held is not None and held.open:
-            await held.conn.execute(statement)
-            row = self._stored(await self._row(held.conn, connection_id))
-            await held.conn.commit()
-            held.open = False
-            return row
-        async with self.db.engine.connect() as conn:
-            await self._begin(conn)
-            await conn.execute(statement)
-            row = self._stored(await self._row(conn, connection_id))
-            await conn.commit()
-            return row
+        return await self._write(connection_id, {
+            "refreshes_in_flight": case((more, GRANTS.c.refreshes_in_flight - 1), else_=0),
+            "refresh_started_at": case((more, GRANTS.c.refresh_started_at), else_=None)})
 
     async def interrupted_refreshes(self, started_before: float) -> list[str]:
         """Active grants with a refresh announced before `started_before` and never settled."""
@@ -229,27 +212,33 @@ class DbTokenStore:
         return row
 
     async def _write(self, connection_id: str, values: dict[str, Any],
-                     status: ConnectionStatus, reason: str | None) -> StoredConnection:
-        """Update the grant in the held lock's transaction, or in a locked one of its own."""
+                     mirror: tuple[ConnectionStatus, str | None] | None = None
+                     ) -> StoredConnection:
+        """Update the grant in the held lock's transaction, or in a locked one of its own, and
+        commit (which ends a held lock). A token or status write (`mirror`) grows the version
+        and spreads the status to the grant's integrations."""
         held = _HELD.get().get((id(self), connection_id))
         if held is not None and held.open:
-            row = await self._apply(held.conn, connection_id, values, status, reason)
+            row = await self._apply(held.conn, connection_id, values, mirror)
             await held.conn.commit()
             held.open = False
             return row
         async with self.db.engine.connect() as conn:
             await self._begin(conn)
-            row = await self._apply(conn, connection_id, values, status, reason)
+            row = await self._apply(conn, connection_id, values, mirror)
             await conn.commit()
             return row
 
     async def _apply(self, conn: AsyncConnection, connection_id: str, values: dict[str, Any],
-                     status: ConnectionStatus, reason: str | None) -> StoredConnection:
-        result = await conn.execute(update(GRANTS).where(GRANTS.c.id == connection_id).values(
-            version=GRANTS.c.version + 1, **values))
+                     mirror: tuple[ConnectionStatus, str | None] | None) -> StoredConnection:
+        if mirror is not None:
+            values = {"version": GRANTS.c.version + 1, **values}
+        result = await conn.execute(update(GRANTS).where(GRANTS.c.id == connection_id)
+                                    .values(**values))
         if result.rowcount == 0:
             raise UnknownConnectionError(connection_id)
-        await self._mirror(conn, connection_id, status, reason)
+        if mirror is not None:
+            await self._mirror(conn, connection_id, *mirror)
         return self._stored(await self._row(conn, connection_id))
 
     @staticmethod
