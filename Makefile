@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TAP_STAMP := $(TAP_VENV)/.installed
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck unit emulator coverage-doc bench xero-openapi clean
+.PHONY: demo test lint typecheck unit emulator coverage-doc bench xero-openapi clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,9 @@ $(TAP_STAMP):
 	$(TAP_VENV)/bin/pip install --quiet 'tap-xero==2.6.0' six
 	touch $(TAP_STAMP)
 
+# Options through make: make demo DEMO_ARGS="--hub-port 9000 --fresh" (ledgerlink demo --help).
 demo: $(STAMP)
-	$(VENV)/bin/ledgerlink demo
+	$(VENV)/bin/ledgerlink demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests scripts $(wildcard bench)
@@ -40,7 +41,26 @@ xero-openapi:
 unit: xero-openapi $(STAMP)
 	$(VENV)/bin/pytest -q
 
-test: xero-openapi $(STAMP) $(TAP_STAMP) lint typecheck
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright; no browser is
+# ever downloaded (never `playwright install`). Installed here when missing and we are root
+# (CI); elsewhere a note, and the browser tests skip (under CI=true they fail instead).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq chromium >/dev/null; \
+	  elif [ "$$CI" = true ]; then \
+	    echo "$(CHROMIUM) is missing and cannot be installed (not root or no apt-get)" >&2; \
+	    exit 1; \
+	  else \
+	    echo "note: $(CHROMIUM) is missing; the browser tests will skip" \
+	      "(install it with: sudo apt-get install chromium)"; \
+	  fi; \
+	fi
+
+test: xero-openapi $(STAMP) $(TAP_STAMP) chromium lint typecheck
 	LEDGERLINK_TAP_XERO=$(abspath $(TAP_VENV))/bin/tap-xero $(VENV)/bin/pytest -q
 
 emulator: $(STAMP)

@@ -228,8 +228,8 @@ async def prepare_hub(hub: Hub, emulator: Emulator) -> tuple[str, str, dict[str,
     async with hub.db.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     # Xero's 60 calls a minute would dominate 2,000 calls; the emulator's limits are off too.
-    hub.extras["xero_budget"] = MemoryBudget(XeroLimits(per_minute=HIGH, per_day=HIGH,
-                                                        app_per_minute=HIGH))
+    hub.xero_budget = MemoryBudget(XeroLimits(per_minute=HIGH, per_day=HIGH,
+                                          app_per_minute=HIGH))
     info = emulator.info
     async with httpx.AsyncClient(base_url=emulator.base_url) as control:
         token: dict[str, Any] = (await control.post("/_emulator/connect", json={
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         xero_identity_url=emulator.base_url)
     hub = Hub.from_settings(settings)
     if args.cold:
-        hub.extras["query_lookup_seconds"] = 0.0
+        hub.query_lookup_seconds = 0.0
     hub_server, bare = Served(create_app(hub=hub)), Served(bare_app())
     integration_id, api_key, token = hub_server.run(prepare_hub(hub, emulator))
     hub_server.start()

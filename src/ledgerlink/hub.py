@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
@@ -15,19 +16,39 @@ from ledgerlink.db.faults import cause_of
 
 if TYPE_CHECKING:
     from ledgerlink.auth.pepper import Peppers
+    from ledgerlink.db.models.integrations import Integration
+    from ledgerlink.http.budget import RateBudget
+    from ledgerlink.integrations.call_log import CallLog
+    from ledgerlink.providers.xero.provider import XeroProvider
 
+# A query reuses an active integration's row (with its grant) for this long, so a busy caller's
+# queries skip the lookup (see integrations.service.integration_for_query).
+QUERY_LOOKUP_SECONDS = 1.0
 # How long the readiness check waits for `SELECT 1` before calling the database unavailable.
 READY_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass
 class Hub:
-    """What services need from the process; built once by create_app or the CLI."""
+    """What services need from the process; built once by create_app or the CLI.
+
+    Besides settings, database and secret box, it holds what is shared by every request of
+    the process: the Xero call budget and providers (made on first use), the briefly
+    remembered integrations of queries, and the locks that keep two actions from creating the
+    same Xero contact.
+    """
 
     settings: Settings
     db: Database
     box: SecretBox
-    extras: dict[str, Any] = field(default_factory=dict)
+    xero_budget: RateBudget | None = None
+    xero_providers: dict[str, XeroProvider] = field(default_factory=dict)
+    query_lookup_seconds: float = QUERY_LOOKUP_SECONDS
+    query_lookups: dict[str, tuple[Integration, float]] = field(default_factory=dict)
+    contact_locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary)
+    # The activity log of provider calls (integrations.call_log; made on first use).
+    call_log: CallLog | None = None
     _peppers: Peppers | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -77,6 +98,9 @@ class Hub:
 
     async def close(self) -> None:
         """Release the database and any provider clients."""
-        for closer in self.extras.get("closers", []):
-            await closer()
+        for provider in self.xero_providers.values():
+            await provider.aclose()
+        self.xero_providers.clear()
+        if self.call_log is not None:  # after the providers: no call can still report
+            await self.call_log.aclose()
         await self.db.dispose()

@@ -1,39 +1,105 @@
-"""Input rules every request shares: text without control characters, decimals of ASCII digits,
-ISO 4217 currency codes, dates a ledger can hold, and a bound on a body's keys and nesting.
+"""Input rules every request shares, each published in the OpenAPI schema exactly as enforced:
+text without control characters, a bound on a body's keys and nesting, fields that may be
+omitted but not null; and (from `inputs_values`) booleans, UUIDs, decimals, currencies, dates.
 
-The validators here are pydantic markers meant to sit last in an `Annotated` type, after the
-constraints (`Annotated[str, StringConstraints(max_length=255), SINGLE_LINE]`): a constraint
-placed outside a validator is no longer pushed into the schema (pydantic then checks it after the
-validator and leaks it into the JSON schema under its Python name).
+The markers here sit last in an `Annotated` type, after the constraints
+(`Annotated[str, StringConstraints(max_length=255), SINGLE_LINE]`): a constraint placed after a
+validator is no longer pushed into the schema (pydantic then leaks it under its Python name).
+Where a rule is enforced by a validator (for its readable message), the schema carries the
+equivalent `pattern`; tests/api/inputs prove the two agree.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
-from typing import Annotated, Any
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-import iso4217
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StringConstraints,
-    WithJsonSchema,
     model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 
+from ledgerlink.inputs_values import (
+    CURRENCY_CODES,
+    EARLIEST,
+    LATEST,
+    CurrencyCode,
+    LedgerDate,
+    Matches,
+    QueryBool,
+    SchemaExtra,
+    SchemaPattern,
+    Uuid,
+    canonical_id,
+    decimal,
+)
+
+__all__ = [
+    "CURRENCY_CODES", "EARLIEST", "LATEST", "MAX_DEPTH", "MAX_KEYS", "MAX_NODES", "MULTI_LINE",
+    "NOT_NULL", "SINGLE_LINE", "BoundedBody", "CurrencyCode", "LedgerDate", "Matches",
+    "QueryBool", "SchemaExtra", "SchemaPattern", "TextRule", "Uuid", "canonical_id",
+    "check_json", "check_shape", "check_text", "control_problem", "decimal", "omittable",
+    "shape_problem", "text", "text_pattern", "text_problem",
+]
+
+# ---- text ------------------------------------------------------------------------------------
 # Refused anywhere: C0 and C1 controls and DEL (NUL cannot even be stored by PostgreSQL; BEL, ESC
 # and friends corrupt terminals and logs), lone surrogates (not encodable as UTF-8), the Unicode
 # line and paragraph separators, and the bidirectional embeddings, overrides and isolates
 # (U+202A-U+202E, U+2066-U+2069) that make text display other than it reads ("Trojan Source").
-_ANYWHERE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-_MULTI_LINE = re.compile(f"[{_ANYWHERE}]")  # tab, line feed and carriage return allowed
-_SINGLE_LINE = re.compile(f"[{_ANYWHERE}\t\n\r]")
+_CONTROLS = [(0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0x2028, 0x2029),
+             (0x202A, 0x202E), (0x2066, 0x2069)]
+_BREAKS = [(0x09, 0x0A), (0x0D, 0x0D)]  # tab, line feed, carriage return: multi-line text only
+_SURROGATES = "\ud800-\udfff"
+
+
+def _chars(ranges: Iterable[tuple[int, int]]) -> set[int]:
+    return {code for low, high in ranges for code in range(low, high + 1)}
+
+
+def _regex_class(codes: set[int]) -> str:
+    """The members of a character class, as `\\uXXXX` ranges (ECMA-262, Rust and Python alike)."""
+    parts, ordered = [], sorted(codes)
+    start = previous = ordered[0]
+    for code in [*ordered[1:], -1]:
+        if code != previous + 1:
+            parts.append(f"\\u{start:04X}" + (f"-\\u{previous:04X}" if previous > start else ""))
+            start = code
+        previous = code
+    return "".join(parts)
+
+
+_FORBIDDEN = {False: _chars(_CONTROLS + _BREAKS), True: _chars(_CONTROLS)}  # by multiline
+# What str.strip() removes (str.isspace: all below U+3001), less what is refused anyway.
+_SPACES = {code for code in range(0x3001) if chr(code).isspace()}
+_MULTI_LINE = re.compile("[" + _regex_class(_FORBIDDEN[True]) + _SURROGATES + "]")
+_SINGLE_LINE = re.compile("[" + _regex_class(_FORBIDDEN[False]) + _SURROGATES + "]")
+
+
+def text_pattern(*, multiline: bool = False, nonblank: bool = False) -> str:
+    """The JSON-schema `pattern` of text with these rules.
+
+    Lone surrogates are left out: no UTF-8 text holds one, and in an ECMA-262 pattern without
+    the `u` flag they would also refuse every character outside the Basic Multilingual Plane.
+    `nonblank` needs one character that is not white space (leading spaces, then that one:
+    deterministic, so no engine backtracks).
+    """
+    forbidden = _FORBIDDEN[multiline]
+    allowed = f"[^{_regex_class(forbidden)}]"
+    if not nonblank:
+        return f"^{allowed}*$"
+    spaces = _SPACES - forbidden
+    return f"^[{_regex_class(spaces)}]*[^{_regex_class(forbidden | spaces)}]{allowed}*$"
 
 
 def control_problem(text: str, *, multiline: bool = False) -> str | None:
@@ -49,87 +115,81 @@ def control_problem(text: str, *, multiline: bool = False) -> str | None:
     return f"must not contain {kind}: found {label} at character {found.start() + 1}"
 
 
-def _text_error(problem: str) -> PydanticCustomError:
-    return PydanticCustomError("control_character", "{problem}", {"problem": problem})
+@dataclass(frozen=True)
+class TextRule:
+    """Refuses control characters (and line breaks unless `multiline`) and, when `nonblank`,
+    text of white space only; then strips surrounding white space if `strip`. The schema gets
+    the same rule as a `pattern`. Length constraints placed before it apply to the raw text."""
+
+    multiline: bool = False
+    nonblank: bool = False
+    strip: bool = False
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        pattern = text_pattern(multiline=self.multiline, nonblank=self.nonblank)
+        return SchemaPattern(pattern).__get_pydantic_json_schema__(schema, handler)
+
+    def check(self, value: Any) -> Any:
+        """The value, stripped if asked; a pydantic error naming the first problem."""
+        if not isinstance(value, str):
+            return value
+        problem = control_problem(value, multiline=self.multiline)
+        if problem is not None:
+            raise PydanticCustomError("control_character", "{problem}", {"problem": problem})
+        stripped = value.strip()
+        if self.nonblank and not stripped:
+            raise PydanticCustomError("string_blank", "must not be empty or only white space")
+        return stripped if self.strip else value
 
 
-def _single_line(value: Any) -> Any:
-    problem = control_problem(value) if isinstance(value, str) else None
-    if problem is not None:
-        raise _text_error(problem)
-    return value
-
-
-def multi_line(value: Any) -> Any:
-    """Refuse a string with a control character other than tab and line breaks."""
-    problem = control_problem(value, multiline=True) if isinstance(value, str) else None
-    if problem is not None:
-        raise _text_error(problem)
-    return value
-
-
-SINGLE_LINE = AfterValidator(_single_line)
+SINGLE_LINE = TextRule()
 """Names, references, codes: no control characters, no line breaks."""
-MULTI_LINE = AfterValidator(multi_line)
+MULTI_LINE = TextRule(multiline=True)
 """Descriptions, email bodies: tab and line breaks allowed, other control characters not."""
 
 
-# ---- decimals --------------------------------------------------------------------------------
-# Python's Decimal (and so pydantic's) reads any Unicode digit: "١٢٣" (Arabic-Indic) became 123.
-# A decimal string on the wire is ASCII: optional sign, digits, optional fraction and exponent.
-_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+def text(max_length: int, *, min_length: int = 0, multiline: bool = False,
+         strip: bool = True) -> tuple[Any, ...]:
+    """The rules of a text type, for `Annotated[str, *text(255, min_length=1)]`: lengths count
+    the text as sent; `min_length` >= 1 also refuses white space alone; surrounding white space
+    is then stripped (unless `strip` is false)."""
+    return (StringConstraints(min_length=min_length or None, max_length=max_length),
+            TextRule(multiline=multiline, nonblank=min_length > 0, strip=strip))
 
 
-def _ascii_number(value: Any) -> Any:
-    if isinstance(value, str) and not _ASCII_NUMBER.fullmatch(value):
-        raise PydanticCustomError(
-            "decimal_parsing", "must be a decimal number written with the ASCII digits 0-9, "
-            "e.g. \"1250.00\"")
-    return value
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
 
 
-ASCII_DIGITS = BeforeValidator(_ascii_number)
-"""Refuses decimal strings in other scripts' digits; place it after the Field constraints."""
+def omittable(**kwargs: Any) -> Any:
+    """A field that may be left out but not sent as null (PATCH bodies): declare it with its
+    plain type. default=None is never validated, while an explicit null fails the type; the
+    schema shows neither `null` nor that default."""
+    return Field(default=None, json_schema_extra=_no_default, **kwargs)
 
 
-# ---- currencies ------------------------------------------------------------------------------
-# The `iso4217` package ships the ISO 4217 maintenance agency's own table (dated; updated with
-# each amendment), so a retired or invented code such as ZZZ is refused.
-CURRENCY_CODES: frozenset[str] = frozenset(c.value for c in iso4217.Currency)
+class NotNull:
+    """Publishes an optional query parameter (`X | None`) as `X`: a query string cannot say
+    null, only leave the parameter out. (A published `null` branch also misleads schemathesis:
+    it "mutates" null into an array of one string, which is sent as that same string.)"""
+
+    @staticmethod
+    def __get_pydantic_json_schema__(schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        members = [m for m in json_schema.get("anyOf", []) if m.get("type") != "null"]
+        if "anyOf" not in json_schema or len(members) != 1:
+            return json_schema
+        rest = {key: value for key, value in json_schema.items() if key != "anyOf"}
+        return {**members[0], **rest}
 
 
-def _currency(value: str) -> str:
-    if value not in CURRENCY_CODES:
-        raise PydanticCustomError("currency_code", "'{code}' is not an ISO 4217 currency code "
-                                  "(e.g. NZD, AUD, USD, EUR, GBP)", {"code": value})
-    return value
-
-
-CurrencyCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$"),
-    AfterValidator(_currency)]
-"""An ISO 4217 code in any letter case, stored upper-case."""
-
-
-# ---- dates -----------------------------------------------------------------------------------
-# No Xero document states a date range. A ledger holds nothing before 1900 and plans nothing
-# after 2100, while a year like 0001 or 20255 is always a typing error; and far dates broke the
-# provider (0001-01-01 made the balance sheet fail with a 5xx that was retried for 19 s).
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
-
-
-def _in_range(value: dt.date) -> dt.date:
-    if not EARLIEST <= value <= LATEST:
-        raise PydanticCustomError("date_range", "must be between {earliest} and {latest}",
-                                  {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()})
-    return value
-
-
-LedgerDate = Annotated[dt.date, AfterValidator(_in_range),
-                       WithJsonSchema({"type": "string", "format": "date",
-                                       "description": f"{EARLIEST} to {LATEST}"})]
-"""A calendar date between 1900-01-01 and 2100-12-31."""
+NOT_NULL = NotNull()
 
 
 # ---- shape and text of free-form JSON --------------------------------------------------------

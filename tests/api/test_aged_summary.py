@@ -1,4 +1,5 @@
-"""The aged receivables summary through the hub, against a hand computation."""
+"""The aged receivables summary through the hub, against a hand computation: open invoices by
+default, less unapplied credit notes only when `net_credit_notes` asks for it."""
 
 from __future__ import annotations
 
@@ -40,6 +41,17 @@ def _invoice(control: httpx.Client, headers: dict[str, str], name: str, amount: 
     return str(response.json()["Invoices"][0]["InvoiceID"])
 
 
+def _credit_note(control: httpx.Client, headers: dict[str, str], name: str,
+                 amount: str) -> None:
+    body = {"Type": "ACCRECCREDIT", "Contact": {"Name": name}, "Date": "2026-06-10",
+            "LineAmountTypes": "NoTax", "Status": "AUTHORISED",
+            "LineItems": [{"Description": "Refund", "Quantity": 1, "UnitAmount": amount,
+                           "AccountCode": "200"}]}
+    response = control.put("/api.xro/2.0/CreditNotes", json={"CreditNotes": [body]},
+                           headers=headers)
+    assert response.status_code == 200, response.text
+
+
 @pytest.fixture
 async def api(hub: Hub, make_key: KeyMaker, emulator: RunningEmulator
               ) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
@@ -58,6 +70,10 @@ async def api(hub: Hub, make_key: KeyMaker, emulator: RunningEmulator
             "Invoice": {"InvoiceID": part}, "Account": {"Code": "090"}, "Amount": "25.00",
             "Date": "2026-04-01"}]})
         assert paid.status_code == 200, paid.text
+        # Unapplied credit (dated 10 June: 20 days, 1-30): 50.00 for Aroha, and 20.00 for Cove,
+        # a customer without invoices.
+        _credit_note(control, headers, "Aroha", "50.00")
+        _credit_note(control, headers, "Cove", "20.00")
     integration_id = await connect_emulator(hub, emulator, token)
     secret = await make_key(Scope.INTEGRATIONS_READ)
     transport = httpx.ASGITransport(app=create_app(hub=hub))
@@ -74,7 +90,8 @@ async def test_summary_matches_the_hand_computation(
                                      "params": {"date": AS_AT}})
     assert response.status_code == 200, response.text
     data = response.json()["data"]
-    assert data["as_at"] == AS_AT
+    assert data["as_at"] == AS_AT and data["net_credit_notes"] is False
+    # The credit notes do not count: no Cove (no invoices), Aroha's invoices in full.
     # Bayview: 400.00 (1-30) + 35.00 (90+) = 435.00; Aroha: 100.00 current + 250.00 31-60.
     assert [(c["contact_name"], c["total_outstanding"], c["current"], c["days_1_30"],
              c["days_31_60"], c["days_61_90"], c["days_90_plus"], c["invoice_count"])
@@ -84,3 +101,34 @@ async def test_summary_matches_the_hand_computation(
     assert data["totals"] == {"total": "785.00", "current": "100.00", "days_1_30": "400.00",
                               "days_31_60": "250.00", "days_61_90": "0.00",
                               "days_90_plus": "35.00"}
+
+
+async def test_net_credit_notes_subtracts_unapplied_credit(
+        api: tuple[httpx.AsyncClient, str]) -> None:
+    http, integration_id = api
+    response = await http.post(f"/api/v1/integrations/{integration_id}/query",
+                               json={"query_type": "xero_aged_receivables_summary",
+                                     "params": {"asAt": AS_AT, "netCreditNotes": True}})
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["net_credit_notes"] is True
+    # As Xero's own aged report: Aroha 350.00 - 50.00 (1-30); Cove owes -20.00 on no invoice.
+    assert [(c["contact_name"], c["total_outstanding"], c["current"], c["days_1_30"],
+             c["days_31_60"], c["days_61_90"], c["days_90_plus"], c["invoice_count"])
+            for c in data["contacts"]] == [
+        ("Bayview", "435.00", "0.00", "400.00", "0.00", "0.00", "35.00", 2),
+        ("Aroha", "300.00", "100.00", "-50.00", "250.00", "0.00", "0.00", 2),
+        ("Cove", "-20.00", "0.00", "-20.00", "0.00", "0.00", "0.00", 0)]
+    assert data["totals"] == {"total": "715.00", "current": "100.00", "days_1_30": "330.00",
+                              "days_31_60": "250.00", "days_61_90": "0.00",
+                              "days_90_plus": "35.00"}
+
+
+async def test_net_credit_notes_is_a_strict_boolean(api: tuple[httpx.AsyncClient, str]) -> None:
+    http, integration_id = api
+    for value in (0, 1, "true", None):
+        response = await http.post(f"/api/v1/integrations/{integration_id}/query",
+                                   json={"query_type": "xero_aged_payables_summary",
+                                         "params": {"net_credit_notes": value}})
+        assert response.status_code == 422, (value, response.text)
+        assert response.json()["error"]["code"] == "invalid_input"

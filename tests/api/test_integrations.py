@@ -70,7 +70,8 @@ async def test_invoices_filters(api: httpx.AsyncClient, integration_id: str,
 async def test_aged_receivables_summary_shape_and_order(api: httpx.AsyncClient,
                                                         integration_id: str) -> None:
     data = (await _query(api, integration_id, "xero_aged_receivables_summary")).json()["data"]
-    assert set(data) == {"as_at", "totals", "contacts"}
+    assert set(data) == {"as_at", "net_credit_notes", "totals", "contacts"}
+    assert data["net_credit_notes"] is False
     totals = data["totals"]
     assert set(totals) == {"total", "current", "days_1_30", "days_31_60", "days_61_90",
                            "days_90_plus"}
@@ -93,8 +94,10 @@ async def test_bad_queries_name_what_is_allowed(api: httpx.AsyncClient,
                                                 integration_id: str) -> None:
     unknown = await _query(api, integration_id, "xero_everything")
     assert unknown.status_code == 422
-    assert unknown.json()["error"]["field"] == "query_type"
-    assert "xero_invoices" in unknown.json()["error"]["message"]
+    # The tagged union refuses it itself (FastAPI's 422), naming every allowed tag.
+    assert unknown.json()["error"]["code"] == "invalid_input"
+    assert "'xero_invoices'" in unknown.json()["error"]["message"]
+    assert "'xero_aged_payables_summary'" in unknown.json()["error"]["message"]
     bad = await _query(api, integration_id, "xero_profit_and_loss", timeframe="DECADE")
     assert bad.status_code == 422
     assert "timeframe" in bad.json()["error"]["field"]

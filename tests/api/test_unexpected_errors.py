@@ -33,7 +33,8 @@ def test_a_500_keeps_the_connection(tmp_path: Path, caplog: pytest.LogCaptureFix
             body = json.loads(response.read())
         assert response.status == 500
         assert body == {"error": {"code": "internal_error", "message": "An unexpected error "
-                                  "occurred; it has been logged."}}
+                                  "occurred; it has been logged.", "field": None,
+                                  "details": {}}}
         assert "llk_notreal" not in json.dumps(body)
         assert any("RuntimeError" in (r.exc_text or "") for r in caplog.records)
         sock = conn.sock

@@ -133,7 +133,12 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"automation_type": "eventBased", "check_on": None}, "custom_time", "eventBased"),
     ({"perform_function": MISSING}, "perform_function", "partner function"),
     ({"perform_function": "nope"}, "perform_function", ""),
-    ({"provider": "netsuite"}, "provider", "xero"),
+    # provider is read-only: never accepted in a body, not even the integration's own.
+    ({"provider": "netsuite"}, "provider", "not permitted"),
+    ({"provider": "xero"}, "provider", "not permitted"),
+    ({"check_on_minutes": 5.5, "check_on": "minutes", "custom_time": None},
+     "check_on_minutes", ""),
+    ({"additional_criteria": 0}, "additional_criteria", ""),
     ({"code": "has space"}, "code", ""),
     ({"performActionText": "x"}, "performActionText", ""),
     ({"uuid": MISSING}, "uuid", ""),
@@ -153,6 +158,30 @@ async def test_invalid_automations_are_422_naming_the_field(
         assert mentions in error["message"], (change, error)
     assert (await client.get(base(integration), headers=writer)).json()[
         "pagination"]["records"] == 0
+
+
+# What the schema cannot state is refused with its own code, so a client (and schemathesis) can
+# tell a schema breach (invalid_input) from a rule between values or a missing record.
+CODES: list[tuple[dict[str, Any], str]] = [
+    ({"custom_day": "MONDAY"}, "conflicting_input"),
+    ({"check_on": "minutes", "custom_time": None}, "conflicting_input"),
+    ({"check_on": "monthly", "custom_day": "MONDAY", "custom_day_time": "09:00",
+      "custom_time": None}, "conflicting_input"),
+    ({"direction": "EXPORT"}, "conflicting_input"),
+    ({"perform_function": MISSING}, "unknown_reference"),
+    ({"perform_function": "nope"}, "invalid_input"),
+    ({"custom_day": "FUNDAY"}, "invalid_input"),
+    ({"check_on_minutes": 1440.5}, "invalid_input"),
+]
+
+
+async def test_error_codes_tell_schema_breaches_from_rules(
+        client: httpx.AsyncClient, writer: dict[str, str], setup: tuple[str, str]) -> None:
+    integration, function = setup
+    for change, code in CODES:
+        response = await create(client, writer, integration, function, **change)
+        assert response.status_code == 422, (change, response.text)
+        assert response.json()["error"]["code"] == code, (change, response.json())
 
 
 async def test_event_based_needs_an_event(hub: Hub, client: httpx.AsyncClient,

@@ -105,7 +105,9 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"object_name": None}, "partner_function.object_name", ""),
     ({"enabled": "yes"}, "partner_function.enabled", ""),
     ({"uuid": "0b6e3f8a-7c1d-4e2a-9f5b-3d8c2a1e6f40"}, "partner_function.uuid", ""),
-    ({"provider_name": "netsuite"}, "partner_function.provider_name", "xero"),
+    # provider_name is read-only: never accepted in a body, not even the integration's own.
+    ({"provider_name": "netsuite"}, "partner_function.provider_name", "not permitted"),
+    ({"provider_name": "xero"}, "partner_function.provider_name", "not permitted"),
     ({"object_mapping": "Name->name"}, "partner_function.object_mapping", ""),
     ({"tag": "x" * 101}, "partner_function.tag", "100"),
     ({"description": "nul\x00byte"}, "partner_function.description", ""),
@@ -143,14 +145,12 @@ async def test_invalid_updates_are_422(hub: Hub, client: httpx.AsyncClient,
                           ({"direction": None}, "partner_function.direction"),
                           ({"enabled": None}, "partner_function.enabled"),
                           ({"color": "red"}, "partner_function.color"),
-                          ({"provider_name": "sage"}, "partner_function.provider_name")):
+                          ({"provider_name": "sage"}, "partner_function.provider_name"),
+                          ({"provider_name": None}, "partner_function.provider_name")):
         response = await client.patch(url, headers=writer, json={"partner_function": change})
         assert response.status_code == 422, response.text
         assert response.json()["error"]["field"] == field
-    # provider_name null means the integration's provider again.
-    response = await client.patch(url, headers=writer,
-                                  json={"partner_function": {"provider_name": None}})
-    assert response.json()["partner_function"]["provider_name"] == "xero"
+        assert response.json()["error"]["code"] == "invalid_input"
 
 
 async def test_unknown_integration_or_function_is_404(hub: Hub, client: httpx.AsyncClient,

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledgerlink.auth.scopes import Scope
+from ledgerlink.connections.endpoints import FIELDS_PATTERN
+from ledgerlink.connections.schemas import CONNECTION_FIELDS
+from ledgerlink.connections.service import parse_fields
+from ledgerlink.errors import InputError
 from ledgerlink.hub import Hub
 from tests.connections.support import add_integration, seed_json, shape
 from tests.hub_fixtures import KeyMaker, bearer
@@ -185,3 +193,16 @@ async def test_scopes(hub: Hub, client: httpx.AsyncClient, make_key: KeyMaker) -
     assert "config:read" in response.json()["error"]["message"]
     writer = bearer(await make_key(Scope.CONFIG_WRITE))  # write implies read
     assert (await client.get(LIST, headers=writer)).status_code == 200
+
+
+@settings(max_examples=500, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from([*CONNECTION_FIELDS, "password", "", " ", ",", "  ,  ",
+                                      "uuid ", "\t"]), max_size=5).map("".join))
+def test_fields_are_refused_exactly_when_the_published_pattern_refuses_them(text: str) -> None:
+    # The service's check (with its message naming the allowed fields) is the pattern's rule.
+    try:
+        parse_fields(text)
+        accepted = True
+    except InputError:
+        accepted = False
+    assert accepted == bool(re.fullmatch(FIELDS_PATTERN, text)), text

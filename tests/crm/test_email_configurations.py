@@ -100,11 +100,16 @@ async def test_validation(client: httpx.AsyncClient, writer: dict[str, str]) -> 
         "logo_url": "not a url", "subject_template": "Invoice {{ xero.invoice_number",
         "body_template": "{% if %}", "name": "",
     }
+    # A template's syntax is a rule no schema can state: conflicting_input, not invalid_input.
+    meaning = {"subject_template", "body_template"}
+    cases |= {"is_default": 1, "name": " " * 3, "from_name": "x" * 256}
     for field, value in cases.items():
         response = await client.post("/api/v1/email-configurations", headers=writer,
                                      json={**base, field: value})
         assert response.status_code == 422, field
         assert response.json()["error"]["field"] == field
+        expected = "conflicting_input" if field in meaning else "invalid_input"
+        assert response.json()["error"]["code"] == expected, (field, response.json())
     missing = await client.post("/api/v1/email-configurations", headers=writer,
                                 json={"name": "No sender"})
     assert missing.status_code == 422

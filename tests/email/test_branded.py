@@ -94,6 +94,7 @@ async def test_branded_email_with_merge_tags_pdf_and_pay_link(
 
     assert outcome == EmailOutcome(
         mode="trustpager", sent=True, recipient="jo.bloggs@kauri.example",
+        recipients=["jo.bloggs@kauri.example"],
         subject=f"Invoice {number} from Acme Joinery Ltd", message_id=message["Message-ID"],
         pay_url=pay_url, attached_pdf=True)
     assert pay_url.startswith(emulator.base_url)

@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 import pytest
+from pydantic import ValidationError as PydanticValidationError
 
 from ledgerlink.db.models.integrations import Integration
-from ledgerlink.email.schemas import EmailOutcome, EmailParams, parse_email_params
+from ledgerlink.email.schemas import EmailOutcome, EmailParams
 from ledgerlink.email.service import check_email_ready, send_invoice_email
 from ledgerlink.emulator.core.server import RunningEmulator, free_port
 from ledgerlink.errors import (
@@ -32,7 +33,7 @@ async def _send(hub: Hub, integration: Integration, xero: XeroClient, invoice: d
     async with hub.db.session() as session:
         return await send_invoice_email(
             session, hub, integration=integration, client=xero, invoice=invoice,
-            deal_context=context, params=parse_email_params(params))
+            deal_context=context, params=EmailParams.model_validate(params))
 
 
 async def _refused(hub: Hub, integration: Integration, xero: XeroClient,
@@ -48,26 +49,37 @@ async def test_xero_mode_uses_xeros_email_endpoint(
         smtp_server: SmtpServer, emulator: RunningEmulator) -> None:
     contact = await records.contact("ap@totara.example")
     invoice = await records.invoice(contact["ContactID"])
-    outcome = await _send(hub, integration, xero, invoice, None, email_mode="xero")
-    assert outcome == EmailOutcome(mode="xero", sent=True, recipient="ap@totara.example")
+    outcome = await _send(hub, integration, xero, invoice, None, email_mode="xero",
+                          email_recipient_source="xero_contact")
+    assert outcome == EmailOutcome(mode="xero", sent=True, recipient="ap@totara.example",
+                                   recipients=["ap@totara.example"])
     org = emulator.emulator.orgs[xero.tenant_id]
     sent = [o for o in org.outbox if o["InvoiceID"] == invoice["InvoiceID"]]
     assert [o["To"] for o in sent] == ["ap@totara.example"]
     assert org.invoices[invoice["InvoiceID"]]["SentToContact"] is True
     assert smtp_server.mailbox.messages == []  # Xero sent it, not us
-    # The xero_contact source is what Xero does anyway, so it is accepted.
-    again = await _send(hub, integration, xero, invoice, None, email_mode="xero",
-                        email_recipient_source="xero_contact")
-    assert again.sent
+    # The deal's primary contact (the default source) is added to the Xero contact's people.
+    crm = await make_crm(hub)
+    again = await _send(hub, integration, xero, invoice, crm.deal_id, email_mode="xero")
+    assert again.sent and again.recipient == "jo.bloggs@kauri.example"
+    assert again.xero_contact_change == "contact_person_added"
+    assert again.recipients == ["ap@totara.example", "jo.bloggs@kauri.example"]
+    people = org.contacts[contact["ContactID"]]["ContactPersons"]
+    assert [(p["EmailAddress"], p["IncludeInEmails"]) for p in people] == \
+        [("jo.bloggs@kauri.example", True)]
+    sent = [o for o in org.outbox if o["InvoiceID"] == invoice["InvoiceID"]]
+    assert sent[-1]["Recipients"] == again.recipients
 
 
 async def test_xero_mode_surfaces_xeros_refusals(
         hub: Hub, integration: Integration, xero: XeroClient, records: XeroRecords) -> None:
     draft = await records.invoice((await records.contact())["ContactID"], status="DRAFT")
-    error = await _refused(hub, integration, xero, draft, None, email_mode="xero")
+    error = await _refused(hub, integration, xero, draft, None, email_mode="xero",
+                           email_recipient_source="xero_contact")
     assert isinstance(error, ValidationError) and "approved" in error.message
     no_email = await records.invoice((await records.contact(email=None))["ContactID"])
-    error = await _refused(hub, integration, xero, no_email, None, email_mode="xero")
+    error = await _refused(hub, integration, xero, no_email, None, email_mode="xero",
+                           email_recipient_source="xero_contact")
     assert isinstance(error, ValidationError) and "email address" in error.message
 
 
@@ -105,7 +117,8 @@ async def test_no_smtp_server(hub: Hub, integration: Integration, xero: XeroClie
     ("xero contact without email", {"email_recipient_source": "xero_contact"},
      "email_recipient_source", "Xero contact"),
     ("unknown secondary contact", {"email_recipient_source": "secondary_contact",
-                                   "email_recipient_contact_id": "no-such-contact"},
+                                   "email_recipient_contact_id":
+                                       "00000000-0000-4000-8000-0000000000ee"},
      "email_recipient_contact_id", "no CRM contact"),
 ])
 async def test_missing_recipient(hub: Hub, integration: Integration, xero: XeroClient,
@@ -139,18 +152,16 @@ async def test_bad_templates(hub: Hub, integration: Integration, xero: XeroClien
     assert smtp_server.mailbox.messages == []
     async with hub.db.session() as session:
         with pytest.raises(InputError):
-            await check_email_ready(session, hub, parse_email_params(
+            await check_email_ready(session, hub, EmailParams.model_validate(
                 {"email_mode": "trustpager", **params}))
 
 
-async def test_secondary_contact_without_id(hub: Hub, integration: Integration,
-                                            xero: XeroClient, records: XeroRecords) -> None:
-    crm = await make_crm(hub)
-    invoice = await records.invoice((await records.contact())["ContactID"])
-    error = await _refused(hub, integration, xero, invoice, crm.deal_id,
-                           email_mode="trustpager", email_recipient_source="secondary_contact")
-    assert isinstance(error, InputError) and error.status == 422
-    assert error.field == "email_recipient_contact_id"
+def test_secondary_contact_without_id() -> None:
+    with pytest.raises(PydanticValidationError) as caught:
+        EmailParams(email_mode="trustpager", email_recipient_source="secondary_contact")
+    [problem] = caught.value.errors()
+    assert problem["type"] == "conflicting_input"
+    assert (problem.get("ctx") or {})["field"] == "email_recipient_contact_id"
 
 
 async def test_smtp_failures_keep_the_password_secret(

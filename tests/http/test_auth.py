@@ -16,8 +16,9 @@ import pytest
 
 from ledgerlink.emulator.core.config import EmulatorConfig
 from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
-from ledgerlink.errors import AuthError, NeedsReauthError
+from ledgerlink.errors import NeedsReauthError
 from ledgerlink.http.auth import (
+    STATIC_TOKEN_REJECTED,
     BearerAuth,
     ConnectionKind,
     ConnectionStatus,
@@ -340,10 +341,14 @@ async def test_static_tokens_are_never_refreshed() -> None:
         async with env.api(manager, "pat") as api:
             assert (await api.get("/Organisation")).status_code == 200
         async with env.api(manager, "bad") as api:
-            with pytest.raises(AuthError, match="static token"):
+            with pytest.raises(NeedsReauthError, match="personal access token was refused"):
                 await api.get("/Organisation")
         assert counting.calls == 0 and not env.tap.grants("refresh_token", status=None)
-        assert (await store.get("bad")).status is ConnectionStatus.ACTIVE
+        # Nothing can renew it: the connection waits for a person, with the reason stored.
+        bad = await store.get("bad")
+        assert bad.status is ConnectionStatus.NEEDS_REAUTH
+        assert bad.status_reason == STATIC_TOKEN_REJECTED
+        assert (await store.get("pat")).status is ConnectionStatus.ACTIVE
 
 
 async def test_memory_store_versions_locks_and_unknown_ids() -> None:

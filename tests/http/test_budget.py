@@ -17,7 +17,7 @@ from ledgerlink.http.budget import (
     normalise_problem,
     remaining_from_headers,
 )
-from ledgerlink.http.clock import FakeClock
+from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.timeout(10)
 

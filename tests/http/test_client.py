@@ -17,9 +17,9 @@ from ledgerlink.emulator.core.server import RunningEmulator, free_port, start_in
 from ledgerlink.errors import RateLimitedError, TransportError
 from ledgerlink.http.budget import MemoryBudget, Permit, Priority, XeroLimits
 from ledgerlink.http.client import CallContext, ProviderHttp
-from ledgerlink.http.clock import FakeClock
 from ledgerlink.http.idempotency import idempotency_key
 from ledgerlink.http.retry import RetryPolicy
+from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.timeout(30)
 

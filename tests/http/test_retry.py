@@ -12,8 +12,8 @@ import httpx2
 import pytest
 
 from ledgerlink.errors import RateLimitedError, TransportError
-from ledgerlink.http.clock import FakeClock
 from ledgerlink.http.retry import RetryPolicy, is_retryable_status, retry_after_seconds
+from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.timeout(10)
 

@@ -18,30 +18,88 @@ from ledgerlink.http.idempotency import idempotency_key
 from ledgerlink.http.retry import RetryPolicy
 from ledgerlink.hub import Hub
 from ledgerlink.integrations import actions
-from ledgerlink.integrations.actions_schemas import ActionRequest
+from ledgerlink.integrations.actions_schemas import parse_action
 from ledgerlink.integrations.xero_access import provider_for
 from tests.hub_fixtures import KeyMaker, bearer
 from tests.integrations.conftest import Actions, Crm, Xero
 
 CONTACT: dict[str, Any] = {"name": "Pūriri Plumbing", "email": "office@puriri.example"}
+DEAL = "00000000-0000-4000-8000-00000000beef"  # a well-formed id no record has
 
 
 async def test_unknown_action_type_and_bad_params(act: Actions, api: httpx.AsyncClient,
-                                                  integration_id: str) -> None:
+                                                  xero: Xero, integration_id: str) -> None:
+    calls = await xero.calls()
     unknown = await act("slack_send_message", channel="x")
     assert unknown.status_code == 422
     error = unknown.json()["error"]
-    assert error["field"] == "action_type"
-    assert error["details"]["allowed"] == [
-        "xero_create_contact", "xero_create_contact_and_invoice", "xero_create_invoice",
-        "xero_create_repeating_invoice", "xero_update_invoice"]
+    assert error["code"] == "invalid_input"  # the published schema lists the action types
+    for name in ("xero_create_contact", "xero_create_contact_and_invoice",
+                 "xero_create_invoice", "xero_create_repeating_invoice", "xero_update_invoice"):
+        assert name in error["message"]
     extra = await act("xero_create_contact", name="X", colour="blue")
     assert extra.status_code == 422 and extra.json()["error"]["field"] == "params.colour"
-    mode = await act("xero_create_invoice", deal_id="d", email_mode="fax")
+    mode = await act("xero_create_invoice", deal_id=DEAL, email_mode="fax")
     assert mode.status_code == 422 and mode.json()["error"]["field"] == "params.email_mode"
     assert "trustpager" in mode.json()["error"]["message"]
+    not_uuid = await act("xero_create_invoice", deal_id="d")
+    assert not_uuid.status_code == 422
+    assert not_uuid.json()["error"]["field"] == "params.deal_id"
+    assert not_uuid.json()["error"]["code"] == "invalid_input"
+    both = await act("xero_create_contact", name="X", customer_id=DEAL)
+    assert both.status_code == 422
+    assert (both.json()["error"]["code"], both.json()["error"]["field"]) == \
+        ("conflicting_input", "params.customer_id")
     no_type = await api.post(f"/api/v1/integrations/{integration_id}/action", json={})
-    assert no_type.status_code == 422 and no_type.json()["error"]["field"] == "action_type"
+    assert no_type.status_code == 422 and "action_type" in no_type.json()["error"]["message"]
+    no_id = await act("xero_update_invoice")
+    assert no_id.status_code == 422 and no_id.json()["error"]["field"] == "params.invoice_id"
+    no_params = await api.post(f"/api/v1/integrations/{integration_id}/action",
+                               json={"action_type": "xero_update_invoice"})
+    assert no_params.status_code == 422 and no_params.json()["error"]["field"] == "params"
+    assert await xero.calls() == calls
+
+
+async def test_unknown_records_are_unknown_references(act: Actions, records: Crm) -> None:
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("xero_create_contact", {"customer_id": DEAL}, "params.customer_id"),
+        ("xero_create_contact", {"crm_contact_id": DEAL}, "params.crm_contact_id"),
+        ("xero_create_invoice", {"deal_id": DEAL}, "params.deal_id"),
+        ("xero_update_invoice", {"invoice_id": DEAL, "reference": "x"}, "params.invoice_id")]
+    for action_type, params, field in cases:
+        answer = await act(action_type, **params)
+        assert answer.status_code == 422, answer.text
+        error = answer.json()["error"]
+        assert (error["code"], error["field"]) == ("unknown_reference", field), error
+    data = await act("xero_create_invoice", data={"deal": {"id": "not-a-deal"}})
+    assert data.status_code == 422
+    assert (data.json()["error"]["code"], data.json()["error"]["field"]) == \
+        ("unknown_reference", "data.deal.id")
+
+
+@pytest.mark.parametrize("key", ["", "k" * 256])
+async def test_the_idempotency_key_is_checked_by_its_schema(act: Actions, xero: Xero,
+                                                           key: str) -> None:
+    answer = await act.api.post(f"/api/v1/integrations/{act.integration_id}/action",
+                                json={"action_type": "xero_create_contact", "params": CONTACT},
+                                headers={"Idempotency-Key": key})
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_input", "Idempotency-Key")
+    assert "createContacts" not in await xero.calls()
+
+
+async def test_the_same_request_spelled_differently_replays(act: Actions, xero: Xero) -> None:
+    first = await act("xero_create_contact", key="same-1", **CONTACT)
+    assert first.status_code == 200, first.text
+    # Surrounding spaces are stripped and key order is not meaning: the same request.
+    again = await act.api.post(
+        f"/api/v1/integrations/{act.integration_id}/action", headers={"Idempotency-Key":
+                                                                      "same-1"},
+        json={"params": {"email": CONTACT["email"], "name": f"  {CONTACT['name']} "},
+              "action_type": "xero_create_contact"})
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
 
 
 async def test_404_409_and_scope(act: Actions, api: httpx.AsyncClient, hub: Hub,
@@ -146,7 +204,7 @@ async def test_failed_run_rerun_with_its_key_never_duplicates(act: Actions, hub:
 
 async def test_live_run_is_waited_for_and_an_abandoned_one_taken_over(
         act: Actions, hub: Hub, integration_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    request = ActionRequest(action_type="xero_create_contact", params=CONTACT)
+    request = parse_action({"action_type": "xero_create_contact", "params": CONTACT})
     async with hub.db.session() as session:
         (key_id,) = (await session.execute(select(ApiKey.id))).scalars().all()
     run = ActionRun(integration_id=integration_id, idempotency_key="k-live",

@@ -95,8 +95,10 @@ async def test_two_concurrent_invoices_share_one_new_contact(act: Actions, xero:
 async def test_deal_problems_are_422(act: Actions, records: Crm) -> None:
     missing = await act("xero_create_invoice")
     assert missing.status_code == 422 and missing.json()["error"]["field"] == "params.deal_id"
+    assert missing.json()["error"]["code"] == "conflicting_input"  # nor data.deal.id
     unknown = await act("xero_create_invoice", deal_id="00000000-0000-0000-0000-00000000beef")
     assert unknown.status_code == 422 and "no deal" in unknown.json()["error"]["message"].lower()
+    assert unknown.json()["error"]["code"] == "unknown_reference"
     empty, _ = await records.deal("Nothing yet",
                                   customer_id=await records.customer("Empty Deal Ltd"))
     answer = await act("xero_create_invoice", deal_id=empty)
@@ -115,7 +117,7 @@ async def test_update_invoice_and_xeros_status_rules(act: Actions, xero: Xero,
     deal_id = await _deal(records, await records.customer("Driftwood Cafe"))
     draft = (await act("xero_create_invoice", deal_id=deal_id)).json()["data"]
     approved = await act("xero_update_invoice", invoice_id=draft["invoice_id"],
-                         status="authorised", due_date="2027-01-15", reference="Updated")
+                         status="AUTHORISED", due_date="2027-01-15", reference="Updated")
     assert approved.status_code == 200, approved.text
     data = approved.json()["data"]
     assert (data["status"], data["due_date"], data["reference"]) == \
@@ -139,28 +141,42 @@ async def test_email_modes(act: Actions, xero: Xero, records: Crm) -> None:
     seeded = xero.contacts_named("Golden Bay Motel")[0]
     deal_id = await _deal(records, await records.customer("Golden Bay Motel"))
     sent = await act("xero_create_invoice", deal_id=deal_id, status="AUTHORISED",
-                     email_mode="xero")
+                     email_mode="xero", email_recipient_source="xero_contact")
     assert sent.status_code == 200, sent.text
     email = sent.json()["data"]["email"]
     assert email["mode"] == "xero" and email["sent"] is True
     assert email["recipient"] == seeded["EmailAddress"]
+    assert email["recipients"] == [seeded["EmailAddress"]]
+    assert email["xero_contact_change"] is None
+    assert sent.json()["data"]["approved_for_email"] is False  # the status was given
     assert (await xero.calls()).get("emailInvoice") == 1
     resent = await act("xero_update_invoice", invoice_id=sent.json()["data"]["invoice_id"],
-                       email_mode="xero")
+                       email_mode="xero", email_recipient_source="xero_contact")
     assert resent.status_code == 200 and resent.json()["data"]["email"]["sent"] is True
-    draft_id = (await act("xero_create_invoice", deal_id=deal_id)).json()["data"]["invoice_id"]
-    refused = await act("xero_update_invoice", invoice_id=draft_id, email_mode="xero")
-    assert refused.status_code == 422  # only an email was asked for: its failure is the answer
-    assert "approved before it can be emailed" in refused.json()["error"]["message"]
-    draft = await act("xero_create_invoice", deal_id=deal_id, email_mode="xero")
-    assert draft.status_code == 422 and draft.json()["error"]["field"] == "params.email_mode"
+    # The deal has no primary contact, the default source: refused before anything is written.
     invoices = (await xero.calls()).get("createInvoices")
+    nobody = await act("xero_create_invoice", deal_id=deal_id, email_mode="xero")
+    assert nobody.status_code == 422, nobody.text
+    assert nobody.json()["error"]["field"] == "params.email_recipient_source"
+    assert "no primary contact" in nobody.json()["error"]["message"]
     branded = await act("xero_create_invoice", deal_id=deal_id, status="AUTHORISED",
                         email_mode="trustpager")
     assert branded.status_code == 422, branded.text
     assert branded.json()["error"]["field"] == "params.email_mode"
     assert (await xero.calls()).get("createInvoices") == invoices  # refused before writing
-    overridden = await act("xero_create_invoice", deal_id=deal_id, status="AUTHORISED",
-                           email_mode="xero", email_recipient="someone@else.example")
-    assert overridden.status_code == 422
-    assert overridden.json()["error"]["field"] == "params.email_recipient"
+
+
+async def test_update_replaces_the_lines(act: Actions, xero: Xero, records: Crm) -> None:
+    deal_id = await _deal(records, await records.customer("Driftwood Cafe"))
+    draft = (await act("xero_create_invoice", deal_id=deal_id)).json()["data"]
+    answer = await act("xero_update_invoice", invoice_id=draft["invoice_id"], line_items=[
+        {"description": "Site visit\nand measure", "quantity": "2", "unit_amount": "60.00",
+         "account_code": "200", "tax_type": "OUTPUT2", "discount_rate": 10}])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["sub_total"] == "108.00"
+    [line] = xero.org.invoices[draft["invoice_id"]]["LineItems"]
+    assert line["Description"] == "Site visit\nand measure"
+    bad = await act("xero_update_invoice", invoice_id=draft["invoice_id"],
+                    line_items=[{"Description": "Xero's spelling is not ours"}])
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field"] == "params.line_items.0.Description"

@@ -49,7 +49,7 @@ async def test_yearly_is_twelve_months_and_approval_can_be_off(act: Actions, xer
                                                               records: Crm) -> None:
     ids = await _products(records)
     data = (await act("xero_create_repeating_invoice", **_base(
-        xero, schedule_unit="yearly", schedule_period=2, approve_for_sending=False,
+        xero, schedule_unit="YEARLY", schedule_period=2, approve_for_sending=False,
         product_ids=[ids["support"]]))).json()["data"]
     assert data["schedule"]["unit"] == "MONTHLY" and data["schedule"]["period"] == 24
     assert data["approved_for_sending"] is False and data["mark_as_sent"] is True
@@ -75,6 +75,7 @@ async def test_deal_products_need_the_deal(act: Actions, xero: Xero, records: Cr
                       **_base(xero, deal_id=deal_id, deal_product_ids=other_lines))
     assert wrong.status_code == 422
     assert wrong.json()["error"]["field"] == "params.deal_product_ids"
+    assert wrong.json()["error"]["code"] == "unknown_reference"
 
 
 async def test_rules_refused_with_422(act: Actions, xero: Xero, records: Crm) -> None:
@@ -85,6 +86,7 @@ async def test_rules_refused_with_422(act: Actions, xero: Xero, records: Crm) ->
     assert both.status_code == 422
     error = both.json()["error"]
     assert error["field"] == "params.deal_product_ids" and "exactly one" in error["message"]
+    assert error["code"] == "conflicting_input"
     neither = await act("xero_create_repeating_invoice", **_base(xero))
     assert neither.status_code == 422 and "exactly one" in neither.json()["error"]["message"]
     usage = await act("xero_create_repeating_invoice", **_base(xero,
@@ -92,11 +94,19 @@ async def test_rules_refused_with_422(act: Actions, xero: Xero, records: Crm) ->
     assert usage.status_code == 422
     assert usage.json()["error"]["field"] == "params.product_ids"
     assert "Usage-Based" in usage.json()["error"]["message"]
-    daily = await act("xero_create_repeating_invoice",
-                      **_base(xero, schedule_unit="DAILY", product_ids=[ids["support"]]))
-    assert daily.status_code == 422
-    assert daily.json()["error"]["field"] == "params.schedule_unit"
-    assert "YEARLY" in daily.json()["error"]["message"]
+    assert usage.json()["error"]["code"] == "conflicting_input"
+    for unit in ("DAILY", "yearly"):  # the published enum, as spelled there
+        daily = await act("xero_create_repeating_invoice",
+                          **_base(xero, schedule_unit=unit, product_ids=[ids["support"]]))
+        assert daily.status_code == 422
+        assert daily.json()["error"]["field"] == "params.schedule_unit"
+        assert "YEARLY" in daily.json()["error"]["message"]
+        assert daily.json()["error"]["code"] == "invalid_input"
+    backwards = await act("xero_create_repeating_invoice", **_base(
+        xero, product_ids=[ids["support"]], start_date="2027-02-01", end_date="2027-01-01"))
+    assert backwards.status_code == 422
+    assert (backwards.json()["error"]["code"], backwards.json()["error"]["field"]) == \
+        ("conflicting_input", "params.end_date")
     missing = await act("xero_create_repeating_invoice",
                         contact_id=_base(xero)["contact_id"], product_ids=[ids["support"]])
     assert missing.status_code == 422

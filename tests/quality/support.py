@@ -49,8 +49,8 @@ def hub_settings(database_url: str, data_dir: Path, emulator: RunningEmulator) -
 
 def unlimited_budget(hub: Hub) -> None:
     """The hub's rate budget with the emulator's (absent) limits instead of Xero's 60 a minute."""
-    hub.extras["xero_budget"] = MemoryBudget(XeroLimits(per_minute=HIGH, per_day=HIGH,
-                                                        app_per_minute=HIGH))
+    hub.xero_budget = MemoryBudget(XeroLimits(per_minute=HIGH, per_day=HIGH,
+                                              app_per_minute=HIGH))
 
 
 async def connect_demo(hub: Hub, emulator: RunningEmulator,

@@ -52,7 +52,7 @@ async def _set_status(hub: Hub, integration_id: str, status: str) -> None:
 
 async def test_query_lookups_are_brief_and_only_of_active_integrations(
         client: httpx.AsyncClient, hub: Hub, make_key: KeyMaker, integration_id: str) -> None:
-    hub.extras["query_lookup_seconds"] = 0.05
+    hub.query_lookup_seconds = 0.05
     headers = bearer(await make_key(Scope.INTEGRATIONS_READ))
     url = f"/api/v1/integrations/{integration_id}/query"
     body = {"query_type": "xero_tax_rates"}

@@ -30,7 +30,9 @@ pytestmark = pytest.mark.timeout(120)
 
 # Routes anyone may call. Adding one here is a security decision: say why in the review.
 # /ready: load balancers probe it without a key; it answers only "ready" or 503, no details.
-PUBLIC = {"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# /docs/assets: the docs pages' Swagger UI and ReDoc files (api/docs.py), public like /docs.
+PUBLIC = {"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+          "/docs/assets/{path}", "/oauth/xero/callback"}
 BY_DEPENDENCY = {f"require_{s.value.replace(':', '_')}": s for s in Scope}
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 

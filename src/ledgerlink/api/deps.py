@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.auth import service as auth_service
 from ledgerlink.auth.scopes import Scope
 from ledgerlink.auth.service import Principal
+from ledgerlink.errors import InputError, MissingScopeError, Unauthenticated
 from ledgerlink.hub import Hub
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer llk_…`")
-
-
-class Unauthenticated(Exception):
-    """401: no key, or a key that is unknown or revoked."""
-
-
-class MissingScope(Exception):
-    """403: the key lacks the scope this route needs."""
-
-    def __init__(self, scope: Scope, has: frozenset[Scope]) -> None:
-        super().__init__(scope.value)
-        self.scope = scope
-        self.has = has
 
 
 async def get_hub(request: Request) -> Hub:
@@ -80,7 +70,7 @@ def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
 
     async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if scope not in principal.scopes:
-            raise MissingScope(scope, principal.scopes)
+            raise MissingScopeError(scope.value, [s.value for s in principal.scopes])
         return principal
 
     dependency.__name__ = f"require_{scope.value.replace(':', '_')}"
@@ -96,3 +86,44 @@ AutomationsWrite = Annotated[Principal, Depends(require(Scope.AUTOMATIONS_WRITE)
 CrmRead = Annotated[Principal, Depends(require(Scope.CRM_READ))]
 CrmWrite = Annotated[Principal, Depends(require(Scope.CRM_WRITE))]
 KeysAdmin = Annotated[Principal, Depends(require(Scope.KEYS_ADMIN))]
+
+
+def _query_names(dependant: Dependant) -> dict[str, bool]:
+    """Every query parameter a route (with its dependencies) declares, and whether it is a
+    list (which may be repeated: `?status=a&status=b`)."""
+    names = {p.alias: _is_list(p.field_info.annotation) for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    return any(_is_list(arg) for arg in get_args(annotation)) if origin is not None else False
+
+
+async def refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not declare is refused, naming it: a misspelt filter
+    (`?staus=won`) must not silently return everything."""
+    route = request.scope.get("route")
+    # Probes (/health, /ready) take whatever a load balancer adds (`?_=cache-buster`), and
+    # routes outside the API's contract (the OAuth callback) take what the provider sends.
+    if not isinstance(route, APIRoute) or not request.query_params or "health" in route.tags \
+            or not route.include_in_schema:
+        return
+    known = _query_names(route.dependant)
+    given = request.query_params.keys()
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise InputError(f"{unknown[0]!r} is not a query parameter of this route"
+                         + (f"; it takes {', '.join(sorted(known))}" if known else
+                            "; it takes none"), field=unknown[0],
+                         details={"unknown": unknown, "allowed": sorted(known)})
+    # `?limit=1&limit=500` would silently keep one of them.
+    twice = sorted(n for n in set(given)
+                   if not known[n] and len(request.query_params.getlist(n)) > 1)
+    if twice:
+        raise InputError(f"{twice[0]!r} is given more than once; give it once",
+                         field=twice[0], details={"repeated": twice})

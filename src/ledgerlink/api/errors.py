@@ -1,11 +1,10 @@
-"""The one place errors become responses: JSON with a code, a message and the field."""
+"""The one place errors become responses: every failure is a LedgerlinkError, rendered once."""
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,99 +12,95 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledgerlink.api.deps import MissingScope, Unauthenticated
 from ledgerlink.db.faults import unavailable
 from ledgerlink.errors import (
-    AuthError,
-    ForbiddenError,
+    ConflictingInputError,
+    InputError,
     LedgerlinkError,
-    NeedsReauthError,
-    RateLimitedError,
-    ValidationError,
+    MalformedBodyError,
 )
 
 log = logging.getLogger("ledgerlink.api")
 MAX_PROBLEMS = 20  # problems listed in one validation error
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
 
 
-def error_body(code: str, message: str, field: str | None = None,
-               details: Any = None) -> dict[str, Any]:
-    """The error envelope every failure uses."""
-    error: dict[str, Any] = {"code": code, "message": message}
-    if field:
-        error["field"] = field
-    if details:
-        error["details"] = details
-    return {"error": error}
+class HttpError(LedgerlinkError):
+    """A failure of the HTTP layer itself: no such route, method, size or media type."""
+
+    CODES: ClassVar[dict[int, str]] = {
+        404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+        415: "unsupported_media_type"}
+
+    def __init__(self, status: int, message: str, headers: dict[str, str]) -> None:
+        super().__init__(message)
+        self.status, self.code = status, self.CODES.get(status, "http_error")
+        self._headers = headers
+
+    def headers(self) -> dict[str, str]:
+        """Starlette's own headers (e.g. Allow on a 405)."""
+        return self._headers
 
 
-def _loc_to_field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or ".".join(str(p) for p in loc)
-
-
-async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    invalid_json = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
-    if invalid_json is not None:  # a body that is not JSON at all: 400, as documented
-        reason = (invalid_json.get("ctx") or {}).get("error", "")
-        return JSONResponse(error_body("invalid_json", "The request body is not valid JSON"
-                                       + (f" ({reason})" if reason else ""),
-                                       details={"position": invalid_json["loc"][-1]}),
-                            status_code=400)
-    found = exc.errors()
-    # The first MAX_PROBLEMS and a count of the rest: a body with 100,000 bad keys must not
-    # answer a 100,000-item (megabytes) error.
-    problems = [{"field": _loc_to_field(tuple(e.get("loc", ()))), "message": e.get("msg", ""),
-                 "type": e.get("type", "")} for e in found[:MAX_PROBLEMS]]
-    field = str(problems[0]["field"]) if problems else None
-    text = str(problems[0]["message"]) if problems else "Invalid request"
-    message = f"{field}: {text}" if field else text
-    details: dict[str, Any] = {"problems": problems}
-    if len(found) > MAX_PROBLEMS:
-        details["more_problems"] = len(found) - MAX_PROBLEMS
-    return JSONResponse(error_body("invalid_request", message, field, details),
-                        status_code=422)
-
-
-def _status(exc: LedgerlinkError) -> int:
-    """Xero's 401/403 must not look like our own API-key failures to the caller."""
-    if isinstance(exc, NeedsReauthError):
-        return 409
-    if isinstance(exc, AuthError | ForbiddenError):
-        return 502
-    if isinstance(exc, ValidationError):
-        return 422
-    return exc.status
+def render(exc: LedgerlinkError) -> JSONResponse:
+    """The answer to an error: its status, `{"error": {...}}` and its headers; nothing else."""
+    return JSONResponse({"error": exc.to_dict()}, status_code=exc.status,
+                        headers=exc.headers() or None)
 
 
 async def _ledgerlink(request: Request, exc: LedgerlinkError) -> JSONResponse:
-    status = _status(exc)
-    if status >= 500:
+    if exc.status >= 500:
         log.warning("request failed: %s %s -> %s (%s)", request.method, request.url.path,
                     exc.code, exc.message)
-    headers = None
-    if isinstance(exc, RateLimitedError) and exc.retry_at is not None:
-        wait = max(1, int((exc.retry_at - datetime.now(UTC)).total_seconds()) + 1)
-        headers = {"Retry-After": str(wait)}
-    retry_after = getattr(exc, "retry_after", None)  # 503s and runs still in progress
-    if isinstance(retry_after, int):
-        headers = {"Retry-After": str(retry_after)}
-    return JSONResponse(error_body(exc.code, exc.message, exc.field, exc.details or None),
-                        status_code=status, headers=headers)
+    return render(exc)
 
 
-async def _unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
-    return JSONResponse(error_body("unauthenticated", "A valid API key is required: send "
-                                   "`Authorization: Bearer <key>`."), status_code=401,
-                        headers={"WWW-Authenticate": "Bearer"})
+def _field(error: dict[str, Any], body: Any) -> str:
+    """Where a problem is, dotted (`params.date_from`), without the request part it came in
+    nor a tagged union's tag (pydantic puts `xero_invoices` in the location)."""
+    loc = list(error.get("loc", ()))
+    if loc and loc[0] in _LOCATIONS:
+        loc = loc[1:]
+    if loc and isinstance(body, dict) and isinstance(loc[0], str) and loc[0] not in body \
+            and loc[0] in {v for v in body.values() if isinstance(v, str)}:
+        loc = loc[1:]
+    context = error.get("ctx") or {}
+    named = context.get("field")  # a model-level rule names its field
+    if isinstance(named, str):
+        loc.append(named)
+    elif error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        loc.append(str(context.get("discriminator", "")).strip("'"))  # the tag's own field
+    return ".".join(str(p) for p in loc) or "body"
 
 
-async def _missing_scope(request: Request, exc: MissingScope) -> JSONResponse:
-    has = ", ".join(sorted(s.value for s in exc.has)) or "none"
-    return JSONResponse(error_body("missing_scope", f"This API key lacks the scope "
-                                   f"'{exc.scope.value}' needed here (it has: {has}).",
-                                   details={"required_scope": exc.scope.value}),
-                        status_code=403)
+def input_error(exc: RequestValidationError) -> InputError:
+    """FastAPI's validation failure as the error tree's InputError (or a subclass)."""
+    found = exc.errors()
+    invalid_json = next((e for e in found if e.get("type") == "json_invalid"), None)
+    if invalid_json is not None:  # a body that is not JSON at all: 400, as documented
+        reason = (invalid_json.get("ctx") or {}).get("error", "")
+        return MalformedBodyError("The request body is not valid JSON"
+                                  + (f" ({reason})" if reason else ""),
+                                  details={"position": invalid_json["loc"][-1]})
+    # The first MAX_PROBLEMS and a count of the rest: a body with 100,000 bad keys must not
+    # answer a 100,000-item (megabytes) error.
+    problems = []
+    for error in found[:MAX_PROBLEMS]:
+        message = str((error.get("ctx") or {}).get("message") or error.get("msg", ""))
+        problems.append({"field": _field(error, exc.body), "message": message,
+                         "type": str(error.get("type", ""))})
+    details: dict[str, Any] = {"problems": problems}
+    if len(found) > MAX_PROBLEMS:
+        details["more_problems"] = len(found) - MAX_PROBLEMS
+    first = problems[0] if problems else {"field": "body", "message": "Invalid request"}
+    # Schema breaches first: a rule between values only counts once every value is valid.
+    kind = ConflictingInputError if all(p["type"] == "conflicting_input" for p in problems) \
+        and problems else InputError
+    return kind(f"{first['field']}: {first['message']}", field=first["field"], details=details)
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return render(input_error(exc))
 
 
 def _allowed_methods(request: Request) -> str:
@@ -126,13 +121,10 @@ def _allowed_methods(request: Request) -> str:
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-            415: "unsupported_media_type"}.get(exc.status_code, "http_error")
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
-    return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                        headers=headers or None)
+    return render(HttpError(exc.status_code, str(exc.detail), headers))
 
 
 async def _storage(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
@@ -142,22 +134,19 @@ async def _storage(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONRespons
         return unexpected(request, exc)
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
                 type(exc.__cause__ or exc).__name__)
-    return await _ledgerlink(request, outage)
+    return render(outage)
 
 
 def unexpected(request: Request, exc: BaseException) -> JSONResponse:
     """The 500 of a bug: logged with its traceback; the body says nothing of the internals."""
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse(error_body("internal_error", "An unexpected error occurred; it has "
-                                   "been logged."), status_code=500)
+    return render(LedgerlinkError("An unexpected error occurred; it has been logged."))
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers."""
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(LedgerlinkError, _ledgerlink)  # type: ignore[arg-type]
-    app.add_exception_handler(Unauthenticated, _unauthenticated)  # type: ignore[arg-type]
-    app.add_exception_handler(MissingScope, _missing_scope)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(sa_exc.DBAPIError, _storage)  # type: ignore[arg-type]
     app.add_exception_handler(sa_exc.TimeoutError, _storage)  # type: ignore[arg-type]

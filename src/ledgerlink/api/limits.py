@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledgerlink.api.errors import error_body
+from ledgerlink.api.errors import HttpError, render
 from ledgerlink.api.middleware import answer_errors
 
 WRITES = frozenset({"POST", "PUT", "PATCH"})
@@ -26,8 +26,6 @@ WRITES = frozenset({"POST", "PUT", "PATCH"})
 
 class BodyTooLarge(HTTPException):
     """413: the request body passed the limit (an HTTPException so FastAPI re-raises it)."""
-
-    code = "payload_too_large"
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body is larger than this API accepts (at most "
@@ -37,8 +35,6 @@ class BodyTooLarge(HTTPException):
 class UnsupportedMediaType(HTTPException):
     """415: a body that is not JSON."""
 
-    code = "unsupported_media_type"
-
     def __init__(self, content_type: str | None) -> None:
         sent = f"'{content_type}'" if content_type else "no Content-Type"
         super().__init__(415, f"Send the body as application/json with the header "
@@ -46,7 +42,7 @@ class UnsupportedMediaType(HTTPException):
 
 
 def _error(exc: BodyTooLarge | UnsupportedMediaType) -> JSONResponse:
-    return JSONResponse(error_body(exc.code, exc.detail), status_code=exc.status_code)
+    return render(HttpError(exc.status_code, exc.detail, {}))
 
 
 def is_json(content_type: str | None) -> bool:

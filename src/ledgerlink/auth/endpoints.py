@@ -8,12 +8,12 @@ administers the hub. It cannot revoke itself (409): use another keys:admin key o
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from ledgerlink.api.deps import HubDep, KeysAdmin, SessionDep
+from ledgerlink.api.ids import RecordId
 from ledgerlink.api.responses import error_responses
 from ledgerlink.auth import service
 from ledgerlink.auth.schemas import KeyCreate, KeyCreated, KeyOut, KeyPage
@@ -58,9 +58,9 @@ async def list_keys(session: SessionDep, _: KeysAdmin, limit: Limit = 50,
 
 @router.get(KEY, response_model=KeyOut, summary="Get an API key",
             responses=error_responses(401, 403, 404, 422, d404="No API key has this id"))
-async def get_key(key_id: uuid.UUID, session: SessionDep, _: KeysAdmin) -> KeyOut:
+async def get_key(key_id: RecordId, session: SessionDep, _: KeysAdmin) -> KeyOut:
     """One key."""
-    return KeyOut.model_validate(await service.get_key(session, str(key_id)))
+    return KeyOut.model_validate(await service.get_key(session, key_id))
 
 
 @router.delete(KEY, status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
@@ -71,8 +71,8 @@ async def get_key(key_id: uuid.UUID, session: SessionDep, _: KeysAdmin) -> KeyOu
                description="The key is refused (401) from now on, in every process within "
                            "seconds; it stays listed with `revoked_at`. Revoking a revoked key "
                            "answers 204 again. A key cannot revoke itself (409).")
-async def revoke_key(key_id: uuid.UUID, session: SessionDep, caller: KeysAdmin) -> Response:
+async def revoke_key(key_id: RecordId, session: SessionDep, caller: KeysAdmin) -> Response:
     """Revoke a key."""
-    key = await service.revoke_key(session, str(key_id), caller)
+    key = await service.revoke_key(session, key_id, caller)
     log.info("API key %s (%r) revoked by key %s", key.id, key.name, caller.key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,15 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from ledgerlink.auth.scopes import DESCRIPTIONS, Scope
 from ledgerlink.crm.types import Input, Pagination, page_config
-from ledgerlink.inputs import SINGLE_LINE
+from ledgerlink.inputs import text
 
-KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                    SINGLE_LINE]
+KeyName = Annotated[str, *text(200, min_length=1)]
 
 _KEY: JsonDict = {
     "id": "7d1f4c0e-2f55-4d8e-9a8e-1c2b3d4e5f60", "name": "CRM backend", "prefix": "llk_Xk3v9Qw2",
@@ -45,8 +44,11 @@ class KeyOut(BaseModel):
     prefix: str = Field(description="The secret's first characters, to recognise it")
     scopes: list[str]
     created_at: datetime
-    last_used_at: datetime | None = Field(description="Last authenticated use (to the minute)")
-    revoked_at: datetime | None = Field(description="When it was revoked; null while valid")
+    # Defaults only so examples may leave them out (the published document drops nulls).
+    last_used_at: datetime | None = Field(default=None,
+                                          description="Last authenticated use (to the minute)")
+    revoked_at: datetime | None = Field(default=None,
+                                        description="When it was revoked; null while valid")
 
 
 class KeyCreated(KeyOut):

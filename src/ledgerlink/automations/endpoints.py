@@ -71,7 +71,8 @@ async def get_function(integration_uuid: RecordId, partner_function_uuid: Record
              summary="Create a partner function",
              description="Stores a partner function of the integration. `name`, `direction` "
                          "(IMPORT or EXPORT) and `object_name` are required; `provider_name` "
-                         "defaults to the integration's provider; `enabled` defaults to true. "
+                         "is read-only (the integration's provider); `enabled` defaults to "
+                         "true. "
                          "Unknown fields are a 422." + STORED_ONLY)
 async def create_function(integration_uuid: RecordId, body: PartnerFunctionCreate,
                           session: SessionDep, _: AutomationsWrite) -> dict[str, Any]:
@@ -141,7 +142,8 @@ async def get_automation(integration_uuid: RecordId, automation_uuid: RecordId, 
                          "`automation_type` is timerBased or eventBased; `status` ACTIVE "
                          "(default) or INACTIVE; `code` is unique in the integration (409) and "
                          "generated when omitted; `display_name` defaults to `name`, "
-                         "`applies_to` to the function's `object_name`. " + SCHEDULE_NOTE
+                         "`applies_to` to the function's `object_name`; `provider` is "
+                         "read-only (the integration's provider). " + SCHEDULE_NOTE
                          + STORED_ONLY)
 async def create_automation(integration_uuid: RecordId, body: AutomationCreate,
                             session: SessionDep, _: AutomationsWrite) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerlink.errors import InputError
+from ledgerlink.errors import ConflictingInputError
 
 PREFIX = "integration_automation."
 SCHEDULE_FIELDS = ("check_on", "check_on_minutes", "custom_day", "custom_day_time", "custom_time")
@@ -17,17 +17,26 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "monthly": ("custom_day", "custom_day_time"),
 }
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+# custom_day as the schema states it: a weekday in any letter case, or a day of the month 1-28
+# (leading zeros allowed). Which of the two a schedule needs is a rule between fields.
+DAY_PATTERN = ("^(" + "|".join("".join(f"[{c}{c.lower()}]" for c in day) for day in WEEKDAYS)
+               + "|0*([1-9]|1[0-9]|2[0-8]))$")
+
+
+def _conflict(message: str, name: str) -> ConflictingInputError:
+    return ConflictingInputError(message, field=PREFIX + name)
 
 
 def _custom_day(check_on: str, value: str) -> str:
+    """The stored form of a custom_day the schema accepted: MONDAY.. or 1..28."""
     if check_on == "weekly":
         if value.upper() not in WEEKDAYS:
-            raise InputError(f"custom_day must be a weekday for a weekly schedule; allowed: "
-                             f"{', '.join(WEEKDAYS)}", field=PREFIX + "custom_day")
+            raise _conflict(f"custom_day must be a weekday for a weekly schedule; allowed: "
+                            f"{', '.join(WEEKDAYS)}", "custom_day")
         return value.upper()
-    if not value.isdigit() or not 1 <= int(value) <= 28:
-        raise InputError("custom_day must be a day of the month from 1 to 28 for a monthly "
-                         "schedule", field=PREFIX + "custom_day")
+    if value.upper() in WEEKDAYS:
+        raise _conflict("custom_day must be a day of the month from 1 to 28 for a monthly "
+                        "schedule", "custom_day")
     return str(int(value))
 
 
@@ -40,18 +49,18 @@ def normalise(merged: dict[str, Any], sent: dict[str, Any],
     """
     if merged["automation_type"] == "eventBased":
         if not event_name:
-            raise InputError("An eventBased automation needs a partner function with an "
-                             "event_name to run on", field=PREFIX + "perform_function")
+            raise _conflict("An eventBased automation needs a partner function with an "
+                            "event_name to run on", "perform_function")
         applies: tuple[str, ...] = ()
         context = "an eventBased automation"
     else:
         check_on = merged.get("check_on")
         if check_on is None:
-            raise InputError(f"A timerBased automation needs check_on; allowed: "
-                             f"{', '.join(NEEDS)}", field=PREFIX + "check_on")
+            raise _conflict(f"A timerBased automation needs check_on; allowed: "
+                            f"{', '.join(NEEDS)}", "check_on")
         for name in NEEDS[check_on]:
             if merged.get(name) is None:
-                raise InputError(f"check_on={check_on} needs {name}", field=PREFIX + name)
+                raise _conflict(f"check_on={check_on} needs {name}", name)
         applies = ("check_on", *NEEDS[check_on])
         context = f"check_on={check_on}"
     out: dict[str, Any] = {}
@@ -59,7 +68,7 @@ def normalise(merged: dict[str, Any], sent: dict[str, Any],
         if name in applies:
             out[name] = merged.get(name)
         elif sent.get(name) is not None:
-            raise InputError(f"{name} does not apply to {context}", field=PREFIX + name)
+            raise _conflict(f"{name} does not apply to {context}", name)
         else:
             out[name] = None
     if out["custom_day"] is not None:

@@ -9,27 +9,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.automations import repository, schedule
-from ledgerlink.connections.service import RecordNotFound, canonical_uuid, require_integration
+from ledgerlink.connections.service import require_integration
 from ledgerlink.db.base import new_uuid
 from ledgerlink.db.models.automations import Automation, PartnerFunction
 from ledgerlink.db.models.integrations import Integration
-from ledgerlink.errors import InputError, LedgerlinkError
+from ledgerlink.errors import (
+    ConflictingInputError,
+    RecordConflictError,
+    RecordNotFoundError,
+    UnknownReferenceError,
+)
 
 PF = "partner_function."
 AU = schedule.PREFIX
-PF_NOT_NULL = ("name", "direction", "object_name", "enabled")
-AU_NOT_NULL = ("name", "code", "automation_type", "direction", "status", "additional_criteria",
-               "perform_function")
 AU_PLAIN = ("name", "description", "automation_type", "direction", "status", "provider",
             "applies_to", "applies_to_function", "additional_criteria",
             "trigger_condition_text")
-
-
-class RecordConflict(LedgerlinkError):
-    """409: the change conflicts with other records (a code in use, a function in use)."""
-
-    status = 409
-    code = "conflict"
 
 
 @dataclass(frozen=True)
@@ -38,22 +33,6 @@ class Page:
 
     items: list[dict[str, Any]]
     total: int
-
-
-def _refuse_nulls(changes: dict[str, Any], names: tuple[str, ...], prefix: str) -> None:
-    for name in names:
-        if name in changes and changes[name] is None:
-            raise InputError(f"{name} cannot be null", field=prefix + name)
-
-
-def _provider(value: str | None, integration: Integration, field: str) -> str:
-    """The provider a record names: the integration's own (the default), nothing else."""
-    if value is None:
-        return integration.platform
-    if value.lower() != integration.platform.lower():
-        raise InputError(f"{field.rsplit('.', 1)[-1]} must be this integration's provider "
-                         f"{integration.platform!r}", field=field)
-    return integration.platform
 
 
 # --- partner functions -------------------------------------------------------------------
@@ -74,11 +53,10 @@ def function_out(record: PartnerFunction) -> dict[str, Any]:
 
 async def _function(session: AsyncSession, integration: Integration,
                     function_uuid: str) -> PartnerFunction:
-    key = canonical_uuid(function_uuid)
-    found = await repository.function(session, integration.id, key) if key else None
+    found = await repository.function(session, integration.id, function_uuid)
     if found is None:
-        raise RecordNotFound(f"Integration {integration.id} has no partner function "
-                             f"{function_uuid!r}", field="partner_function_uuid")
+        raise RecordNotFoundError(f"Integration {integration.id} has no partner function "
+                                  f"{function_uuid!r}", field="partner_function_uuid")
     return found
 
 
@@ -103,8 +81,7 @@ async def create_function(session: AsyncSession, integration_uuid: str,
     """Store a new partner function (`fields` validated by the create schema)."""
     integration = await require_integration(session, integration_uuid)
     values = {name: value for name, value in fields.items() if value is not None}
-    values["provider_name"] = _provider(values.get("provider_name"), integration,
-                                        PF + "provider_name")
+    values["provider_name"] = integration.platform  # read-only: always the integration's
     record = PartnerFunction(id=new_uuid(), integration_id=integration.id, **values)
     await repository.add(session, record)
     return function_out(record)
@@ -115,15 +92,11 @@ async def update_function(session: AsyncSession, integration_uuid: str, function
     """Change the fields `changes` names; null clears an optional one."""
     integration = await require_integration(session, integration_uuid)
     record = await _function(session, integration, function_uuid)
-    _refuse_nulls(changes, PF_NOT_NULL, PF)
-    values = dict(changes)
-    if "provider_name" in values:
-        values["provider_name"] = _provider(values["provider_name"], integration,
-                                            PF + "provider_name")
+    values = dict(changes)  # the schema refuses null where a field cannot be cleared
     if values.get("direction", record.direction) != record.direction:
         users = await repository.automations_performing(session, record.id)
         if users:
-            raise RecordConflict(
+            raise RecordConflictError(
                 "The direction cannot change while automations perform this function: "
                 + ", ".join(a.code for a in users), field=PF + "direction",
                 details={"automations": [a.id for a in users]})
@@ -140,7 +113,7 @@ async def delete_function(session: AsyncSession, integration_uuid: str,
     record = await _function(session, integration, function_uuid)
     users = await repository.automations_performing(session, record.id)
     if users:
-        raise RecordConflict("Automations perform this partner function; delete or change "
+        raise RecordConflictError("Automations perform this partner function; delete or change "
                              "them first: " + ", ".join(a.code for a in users),
                              field="partner_function_uuid",
                              details={"automations": [a.id for a in users]})
@@ -180,35 +153,33 @@ def _state(record: Automation) -> dict[str, Any]:
 
 async def _automation(session: AsyncSession, integration: Integration,
                       automation_uuid: str) -> Automation:
-    key = canonical_uuid(automation_uuid)
-    found = await repository.automation(session, integration.id, key) if key else None
+    found = await repository.automation(session, integration.id, automation_uuid)
     if found is None:
-        raise RecordNotFound(f"Integration {integration.id} has no automation "
-                             f"{automation_uuid!r}", field="automation_uuid")
+        raise RecordNotFoundError(f"Integration {integration.id} has no automation "
+                                  f"{automation_uuid!r}", field="automation_uuid")
     return found
 
 
 async def _performed(session: AsyncSession, integration: Integration,
                      merged: dict[str, Any]) -> PartnerFunction:
-    key = canonical_uuid(str(merged["perform_function"]))
-    found = await repository.function(session, integration.id, key) if key else None
+    found = await repository.function(session, integration.id, merged["perform_function"])
     if found is None:
-        raise InputError(f"perform_function must be the uuid of a partner function of this "
-                         f"integration; {merged['perform_function']!r} is not",
-                         field=AU + "perform_function")
+        raise UnknownReferenceError(f"perform_function must be the uuid of a partner function "
+                                    f"of this integration; {merged['perform_function']!r} is "
+                                    "not", field=AU + "perform_function")
     if found.direction != merged["direction"]:
-        raise InputError(f"direction {merged['direction']} does not match the partner "
-                         f"function's direction {found.direction}", field=AU + "direction")
+        raise ConflictingInputError(f"direction {merged['direction']} does not match the "
+                                    f"partner function's direction {found.direction}",
+                                    field=AU + "direction")
     return found
 
 
 async def _apply(session: AsyncSession, integration: Integration, record: Automation,
                  current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """Validate the automation `current` becomes with `changes`, and write it to `record`."""
-    _refuse_nulls(changes, AU_NOT_NULL, AU)
-    merged = {**current, **changes}
+    merged = {**current, **changes}  # the schema refuses null where it cannot clear a field
     fn = await _performed(session, integration, merged)
-    merged["provider"] = _provider(merged.get("provider"), integration, AU + "provider")
+    merged["provider"] = integration.platform  # read-only: always the integration's
     if merged.get("display_name") is None:
         merged["display_name"] = merged["name"]
     if "applies_to" not in current and merged.get("applies_to") is None:
@@ -216,7 +187,7 @@ async def _apply(session: AsyncSession, integration: Integration, record: Automa
     if merged.get("code") is None:
         merged["code"] = f"AUTO-{record.id[:8].upper()}"
     if await repository.code_taken(session, integration.id, merged["code"], record.id):
-        raise RecordConflict(f"Another automation of this integration has code "
+        raise RecordConflictError(f"Another automation of this integration has code "
                              f"{merged['code']!r}", field=AU + "code")
     merged.update(schedule.normalise(merged, changes, fn.event_name))
     for name in (*AU_PLAIN, "display_name", "code", *schedule.SCHEDULE_FIELDS):
@@ -227,7 +198,7 @@ async def _apply(session: AsyncSession, integration: Integration, record: Automa
     try:
         await repository.flush(session)
     except IntegrityError:  # a concurrent writer took the code between check and flush
-        raise RecordConflict(f"Another automation of this integration has code "
+        raise RecordConflictError(f"Another automation of this integration has code "
                              f"{merged['code']!r}", field=AU + "code") from None
     return automation_out(record)
 

@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from ledgerlink.cli.exits import exit_code_for, message_for
 from ledgerlink.config import Settings
 from ledgerlink.db import migrate
 from ledgerlink.db.engine import Database
@@ -43,7 +44,7 @@ def run(work: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(work)
     except LedgerlinkError as exc:
-        fail(exc.message)
+        fail(message_for(exc), exit_code_for(exc))
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         fail(f"database error ({type(cause).__name__}): {str(cause).splitlines()[0]}")

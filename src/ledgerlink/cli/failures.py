@@ -10,6 +10,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from typer.core import TyperGroup
 
 from ledgerlink.cli.db_cmd import fail, load_settings, shown_url
+from ledgerlink.cli.exits import exit_code_for, message_for
 from ledgerlink.db.faults import cause_of
 from ledgerlink.errors import LedgerlinkError
 
@@ -56,7 +57,8 @@ def _configured_url() -> str | None:
 
 
 class OneLineErrors(TyperGroup):
-    """The root command: a deployment problem anywhere below it ends in one line and exit 1.
+    """The root command: a deployment problem anywhere below it ends in one line (exit 1; a
+    ledgerlink error exits with its code from ledgerlink.cli.exits).
 
     Bugs keep their traceback: only ledgerlink's own errors, invalid settings, database errors
     and operating-system errors (a data directory that cannot be created) are shortened.
@@ -67,7 +69,7 @@ class OneLineErrors(TyperGroup):
         try:
             return super().invoke(ctx)
         except LedgerlinkError as exc:
-            fail(exc.message)
+            fail(message_for(exc), exit_code_for(exc))
         except ValidationError as exc:
             if exc.title != "Settings":
                 raise

@@ -7,12 +7,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ledgerlink.auth import service as auth_service
 from ledgerlink.auth.scopes import DESCRIPTIONS, Scope, parse_scopes
 from ledgerlink.cli.db_cmd import fail, load_settings, require_tables, run
+from ledgerlink.cli.render import console, fitted, table
 from ledgerlink.db.crypto import SecretBox
 from ledgerlink.db.engine import Database
 from ledgerlink.db.models.auth import ApiKey
@@ -27,14 +26,26 @@ SCOPES_HELP = "Comma-separated scopes: " + "; ".join(
     f"{s.value} ({DESCRIPTIONS[s].lower()})" for s in Scope)
 
 
-def _console() -> Console:
-    console = Console()
-    # Not a terminal (a pipe, a test): wide enough that ids and scopes are never cut.
-    return console if console.is_terminal else Console(width=200)
-
-
 def _when(value: datetime | None, never: str = "never") -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else never
+
+
+def _state(key: ApiKey) -> str:
+    if key.revoked_at:
+        return f"revoked {key.revoked_at:%Y-%m-%d}"
+    return f"used {key.last_used_at:%Y-%m-%d}" if key.last_used_at else "never used"
+
+
+def _short_scopes(scopes: list[str]) -> str:
+    """Scopes in few characters: `all`, or `integrations rw, crm r, keys admin`."""
+    if set(scopes) >= {s.value for s in Scope}:
+        return "all"
+    areas: dict[str, list[str]] = {}
+    for scope in Scope:
+        if scope.value in scopes:
+            area, _, mode = scope.value.partition(":")
+            areas.setdefault(area, []).append({"read": "r", "write": "w"}.get(mode, mode))
+    return ", ".join(f"{area} {''.join(modes)}" for area, modes in areas.items())
 
 
 def _public(key: ApiKey) -> dict[str, Any]:
@@ -101,14 +112,12 @@ def list_keys(
     if as_json:
         typer.echo(json.dumps([_public(k) for k in keys]))
         return
-    table = Table(title=f"API keys ({len(keys)})")
-    for column in ("id", "name", "prefix", "scopes", "created", "last used", "revoked"):
-        table.add_column(column, no_wrap=column in ("id", "prefix"))
-    for key in keys:
-        table.add_row(key.id, key.name, f"{key.prefix}…", ", ".join(key.scopes),
-                      _when(key.created_at), _when(key.last_used_at),
-                      _when(key.revoked_at, never="-"))
-    _console().print(table)
+    # 80 columns: the id whole (revoke needs it), under it the prefix (the secret starts with
+    # it) and when it was last used; --json has every field.
+    rows = [[f"{k.id}\n{k.prefix}… {_state(k)}", k.name, _short_scopes(k.scopes)] for k in keys]
+    console().print(fitted(("id, prefix, last used", "name", "scopes"), rows, flexible=(1, 2),
+                           fold=(2,), title=f"API keys ({len(keys)}); --json has every field",
+                           styles=["dim" if k.revoked_at else None for k in keys]))
 
 
 @app.command()
@@ -162,11 +171,10 @@ def rotate(
     if as_json:
         typer.echo(json.dumps(counts))
         return
-    table = Table(title="Secrets re-encrypted under the first key")
-    table.add_column("column")
-    table.add_column("values", justify="right")
+    shown = table("column", title="Secrets re-encrypted under the first key")
+    shown.add_column("values", justify="right")
     for column, count in counts.items():
-        table.add_row(column, str(count))
-    _console().print(table)
+        shown.add_row(column, str(count))
+    console().print(shown)
     typer.echo(f"{sum(counts.values())} values re-encrypted. Once every process runs with the "
                "new key first, the old keys can be removed from LEDGERLINK_SECRET_KEYS.")

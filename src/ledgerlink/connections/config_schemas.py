@@ -2,7 +2,8 @@
 
 The flag names live once, in `configuration.MODULES`; the response models (every flag, a
 boolean) and the update models (every flag optional, strict booleans, unknown keys refused)
-are built from it, so the two can never drift apart.
+are built from it, so the two can never drift apart. `provider` is read-only: answered, never
+accepted (an update naming it is refused like any unknown field).
 """
 
 from __future__ import annotations
@@ -12,21 +13,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model, model_validator
 
 from ledgerlink.connections.configuration import MODULES, render, resolve
-from ledgerlink.inputs import check_shape
+from ledgerlink.inputs import check_shape, omittable
 
-PROVIDER_NOTE = ("The integration's provider (e.g. xero). Read-only: an update may repeat it, "
-                 "but not change it.")
-
-
-def _no_default(schema: dict[str, Any]) -> None:
-    # An update field is optional but never null: drop the `default: null` pydantic would show.
-    schema.pop("default", None)
+PROVIDER_NOTE = "The integration's provider (e.g. xero); read-only."
 
 
 def _optional(annotation: Any, description: str, **extra: Any) -> Any:
-    # default=None is never validated, so omitting a field is fine while an explicit null fails.
-    return (annotation, Field(default=None, description=description,
-                              json_schema_extra=_no_default, **extra))
+    # An update field may be omitted but is never null (omittable: no `null` in the schema).
+    return (annotation, omittable(description=description, **extra))
 
 
 def _describe(default: bool) -> str:
@@ -50,7 +44,6 @@ def _module(module: str, *, update: bool) -> type[BaseModel]:
     title = f"{module.title()}Configuration{'Update' if update else ''}"
     fields: dict[str, Any] = {}
     if update:
-        fields["provider"] = _optional(str, PROVIDER_NOTE, max_length=32)
         for flag, default in spec.switches.items():
             fields[flag] = _optional(StrictBool, _describe(default))
         fields["export"] = _optional(_section(module, "export", update=True), "Export flags.")

@@ -121,8 +121,7 @@ def resolve(stored: dict[str, Any] | None) -> Flags:
 def merge(current: Flags, patch: dict[str, Any]) -> Flags:
     """`current` with the flags `patch` names replaced; flags it does not name are kept.
 
-    `patch` is already validated (known modules and flags, booleans only); `provider` is not a
-    flag and is ignored here.
+    `patch` is already validated (known modules and flags, booleans only).
     """
     out: Flags = {module: {key: dict(value) if isinstance(value, dict) else value
                            for key, value in flags.items()}
@@ -131,7 +130,7 @@ def merge(current: Flags, patch: dict[str, Any]) -> Flags:
         for key, value in changes.items():
             if key in SECTIONS:
                 out[module][key].update(value)
-            elif key != "provider":
+            else:
                 out[module][key] = value
     return out
 

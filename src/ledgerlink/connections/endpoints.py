@@ -19,11 +19,13 @@ from ledgerlink.connections.schemas import (
     ConnectionOrder,
     SortDirection,
 )
+from ledgerlink.hub import Hub
+from ledgerlink.inputs import NOT_NULL, SchemaPattern
 
 router = APIRouter()
 
 _NAME = "(" + "|".join(CONNECTION_FIELDS) + ")"
-FIELDS_PATTERN = f"^( *{_NAME}( *, *{_NAME})* *)?$"
+FIELDS_PATTERN = f"^ *({_NAME}( *, *{_NAME})* *)?$"  # spaces alone: every field
 
 SECRETS_NOTE = (
     "\n\n**Secrets are never returned.** Unlike the seed API, `client_secret`, `access_token` "
@@ -32,6 +34,14 @@ SECRETS_NOTE = (
     "none. This is deliberate: an API key that can read connections must not be able to act "
     "as the connection. `client_id` is not a secret and is returned as is. `status` is "
     "`ACTIVE`, `NEEDS_REAUTH`, `DISCONNECTED` or `ERROR`.")
+
+
+def _app_secrets(hub: Hub) -> dict[str, str]:
+    """The client secret of the hub's own Xero app (grants made through it store none)."""
+    settings = hub.settings
+    if settings.xero_client_id and settings.xero_client_secret:
+        return {settings.xero_client_id: settings.xero_client_secret.get_secret_value()}
+    return {}
 
 
 @router.get(
@@ -55,16 +65,15 @@ async def list_connections(
         DEFAULT_LIMIT),
     offset: Annotated[int, Query(ge=0, le=2**31 - 1,
                                  description="Records to skip.")] = 0,
-    fields: Annotated[str | None, Query(
+    # The pattern is enforced by the service (its 422 names the unknown and allowed fields).
+    fields: Annotated[Annotated[str, SchemaPattern(FIELDS_PATTERN)] | None, Query(
         max_length=500, description="Comma-separated fields to include, e.g. "
-                                    "`uuid,status,remote_instance_name`.",
-        # Documented, not enforced by pydantic: the service's 422 names the allowed fields.
-        json_schema_extra={"pattern": FIELDS_PATTERN})] = None,
+                                    "`uuid,status,remote_instance_name`."), NOT_NULL] = None,
 ) -> dict[str, Any]:
     """A page of connections."""
     page = await service.list_connections(
         session, hub.box, order_by=order_by.value, descending=direction is SortDirection.DESC,
-        limit=limit, offset=offset, fields=fields)
+        limit=limit, offset=offset, fields=fields, app_secrets=_app_secrets(hub))
     pagination = paginate(request.url, total=page.total, limit=limit, offset=offset)
     return {"integration_connection": page.items, "pagination": pagination.model_dump()}
 
@@ -80,7 +89,7 @@ async def get_connection(connection_uuid: RecordId, hub: HubDep, session: Sessio
                          _: ConfigRead) -> dict[str, Any]:
     """One connection."""
     return {"integration_connection": [
-        await service.get_connection(session, hub.box, connection_uuid)]}
+        await service.get_connection(session, hub.box, connection_uuid, _app_secrets(hub))]}
 
 
 @router.get(
@@ -108,7 +117,8 @@ async def get_configuration(integration_uuid: RecordId, session: SessionDep,
                 "first update), then answers with the whole configuration. Flags must be JSON "
                 "booleans; an unknown module, section or flag, or a non-boolean value, is a 422 "
                 "naming the field (e.g. `integration.transaction.export.invoice_to_xero_enabled`)"
-                ". `provider` is read-only. 404 for an unknown integration uuid.")
+                ". `provider` is read-only: answered, not accepted. 404 for an unknown "
+                "integration uuid.")
 async def update_configuration(integration_uuid: RecordId, body: ConfigurationUpdate,
                                session: SessionDep, _: ConfigWrite) -> dict[str, Any]:
     """Merge the changes; answer with the whole configuration."""

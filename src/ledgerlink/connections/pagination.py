@@ -9,8 +9,9 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
-class Pagination(BaseModel):
-    """Where a page sits in the whole result set."""
+class LinkPagination(BaseModel):
+    """Where a page sits in the whole result set, with links to its neighbours (the seed's
+    `pagination`; the CRM routes' `Pagination` counts `total` instead and has no links)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "records": 45, "limit": 20, "offset": 20,
@@ -24,10 +25,11 @@ class Pagination(BaseModel):
     offset: int = Field(description="Number of records skipped before this page.")
     previous_page: str = Field(description="URL of the previous page; an empty string on the "
                                            "first page (as the seed shows).")
-    next_page: str | None = Field(description="URL of the next page; null on the last page.")
+    next_page: str | None = Field(default=None, description="URL of the next page; null on the "
+                                                            "last page.")
 
 
-def paginate(url: URL, *, total: int, limit: int, offset: int) -> Pagination:
+def paginate(url: URL, *, total: int, limit: int, offset: int) -> LinkPagination:
     """The pagination object for one page; links keep every other query parameter of `url`."""
     previous_page = ""
     if offset > 0:
@@ -35,5 +37,5 @@ def paginate(url: URL, *, total: int, limit: int, offset: int) -> Pagination:
     next_page = None
     if offset + limit < total:
         next_page = str(url.include_query_params(limit=limit, offset=offset + limit))
-    return Pagination(records=total, limit=limit, offset=offset, previous_page=previous_page,
+    return LinkPagination(records=total, limit=limit, offset=offset, previous_page=previous_page,
                       next_page=next_page)

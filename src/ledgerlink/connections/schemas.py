@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerlink.connections.pagination import Pagination
+from ledgerlink.connections.pagination import LinkPagination
+from ledgerlink.inputs import Uuid
 
 # Every field of a connection, in the seed's order; `fields=` picks a subset of these.
 CONNECTION_FIELDS: tuple[str, ...] = (
@@ -59,7 +60,7 @@ class IntegrationConnection(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     status: str | None = Field(None, description="ACTIVE, NEEDS_REAUTH, DISCONNECTED or ERROR.")
-    uuid: str | None = Field(None, description="The connection's (integration's) UUID.")
+    uuid: Uuid | None = Field(None, description="The connection's (integration's) UUID.")
     integration_partner: str | None = Field(None, description="The provider, e.g. xero.")
     remote_instance_id: str | None = Field(None, description="The provider's organisation "
                                                              "(Xero tenant) id.")
@@ -79,7 +80,7 @@ class ConnectionList(BaseModel):
                        "next_page": None}}]})
 
     integration_connection: list[IntegrationConnection]
-    pagination: Pagination
+    pagination: LinkPagination
 
 
 class ConnectionDetail(BaseModel):

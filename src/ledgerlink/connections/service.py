@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +16,7 @@ from ledgerlink.errors import InputError, RecordNotFoundError
 
 MASK = "••••"
 MIN_REVEALED_LENGTH = 16  # below this, even 4 characters are too large a share of the secret
-
-
-class RecordNotFound(RecordNotFoundError):
-    """404: no record with this id (an integration, partner function or automation)."""
+AppSecrets = Mapping[str, str]  # client_id -> client secret of the hub's own configured apps
 
 
 @dataclass(frozen=True)
@@ -39,14 +36,6 @@ def mask(secret: str | None) -> str | None:
     return MASK + secret[-4:]
 
 
-def canonical_uuid(value: str) -> str | None:
-    """The lower-case hyphenated form of a UUID, or None when `value` is not one."""
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
-
-
 def parse_fields(text: str | None) -> tuple[str, ...]:
     """The fields a caller asked for (comma-separated, spaces allowed); all when it is blank."""
     if not (text or "").strip(" "):
@@ -61,8 +50,8 @@ def parse_fields(text: str | None) -> tuple[str, ...]:
     return tuple(name for name in CONNECTION_FIELDS if name in names)
 
 
-def _connection(integration: Integration, box: SecretBox,
-                fields: tuple[str, ...]) -> dict[str, Any]:
+def _connection(integration: Integration, box: SecretBox, fields: tuple[str, ...],
+                app_secrets: AppSecrets) -> dict[str, Any]:
     grant = integration.grant
     values: dict[str, Any] = {
         "status": integration.status.upper(),
@@ -77,40 +66,43 @@ def _connection(integration: Integration, box: SecretBox,
     for name in SECRET_FIELDS & set(fields):  # decrypt only what was asked for
         ciphertext = getattr(grant, columns[name]) if grant else None
         values[name] = mask(box.decrypt(ciphertext))
+    if "client_secret" in fields and values["client_secret"] is None and grant is not None:
+        # A grant made through the hub's own app stores no secret: the app's is in settings.
+        values["client_secret"] = mask(app_secrets.get(grant.client_id or ""))
     return {name: values[name] for name in fields}
 
 
 async def require_integration(session: AsyncSession, integration_uuid: str,
                               field: str = "integration_uuid") -> Integration:
-    """The integration with this uuid, or a 404 naming the path parameter."""
-    key = canonical_uuid(integration_uuid)
-    found = await repository.integration(session, key) if key else None
+    """The integration with this uuid (canonical: the routes' RecordId), or a 404 naming the
+    path parameter."""
+    found = await repository.integration(session, integration_uuid)
     if found is None:
-        raise RecordNotFound(f"No integration connection has uuid {integration_uuid!r}",
-                             field=field)
+        raise RecordNotFoundError(f"No integration connection has uuid {integration_uuid!r}",
+                                  field=field)
     return found
 
 
 async def list_connections(session: AsyncSession, box: SecretBox, *, order_by: str,
-                           descending: bool, limit: int, offset: int,
-                           fields: str | None) -> ConnectionPage:
+                           descending: bool, limit: int, offset: int, fields: str | None,
+                           app_secrets: AppSecrets) -> ConnectionPage:
     """A page of connections in the seed's shape, secrets masked."""
     wanted = parse_fields(fields)
     total = await repository.count_integrations(session)
     rows = await repository.list_integrations(session, order_by=order_by,
                                               descending=descending, limit=limit, offset=offset)
-    return ConnectionPage([_connection(row, box, wanted) for row in rows], total)
+    return ConnectionPage([_connection(row, box, wanted, app_secrets) for row in rows],
+                          total)
 
 
-async def get_connection(session: AsyncSession, box: SecretBox,
-                         connection_uuid: str) -> dict[str, Any]:
+async def get_connection(session: AsyncSession, box: SecretBox, connection_uuid: str,
+                         app_secrets: AppSecrets) -> dict[str, Any]:
     """One connection in the seed's shape, secrets masked."""
-    key = canonical_uuid(connection_uuid)
-    found = await repository.integration_with_grant(session, key) if key else None
+    found = await repository.integration_with_grant(session, connection_uuid)
     if found is None:
-        raise RecordNotFound(f"No integration connection has uuid {connection_uuid!r}",
-                             field="connection_uuid")
-    return _connection(found, box, CONNECTION_FIELDS)
+        raise RecordNotFoundError(f"No integration connection has uuid {connection_uuid!r}",
+                                  field="connection_uuid")
+    return _connection(found, box, CONNECTION_FIELDS, app_secrets)
 
 
 async def get_configuration(session: AsyncSession, integration_uuid: str) -> dict[str, Any]:
@@ -128,11 +120,6 @@ async def update_configuration(session: AsyncSession, integration_uuid: str,
     `patch` is the update body's `integration` object (known modules and flags, booleans).
     """
     integration = await require_integration(session, integration_uuid)
-    for module, changes in patch.items():
-        provider = changes.get("provider")
-        if provider is not None and provider.lower() != integration.platform.lower():
-            raise InputError(f"provider is read-only: this integration's provider is "
-                             f"{integration.platform!r}", field=f"integration.{module}.provider")
     row = await repository.configuration_for_update(session, integration.id)
     flags = configuration.merge(configuration.resolve(row.data), patch)
     row.data = flags  # a new object, so the JSON column is seen as changed

@@ -6,11 +6,12 @@ Products, deals and deal products are in `endpoints_deals` and included here.
 
 from __future__ import annotations
 
-import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from ledgerlink.api.deps import CrmRead, CrmWrite, SessionDep
+from ledgerlink.api.ids import RecordId
 from ledgerlink.api.responses import error_responses
 from ledgerlink.crm import service
 from ledgerlink.crm.endpoints_deals import router as deals_router
@@ -18,6 +19,8 @@ from ledgerlink.crm.params import (
     READ_ERRORS,
     WRITE_ERRORS,
     Filter,
+    Flag,
+    IdFilter,
     Limit,
     Offset,
     Search,
@@ -37,6 +40,7 @@ from ledgerlink.crm.schemas import (
     EmailConfigurationPage,
     EmailConfigurationUpdate,
 )
+from ledgerlink.inputs import QueryBool
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(deals_router)
@@ -49,10 +53,6 @@ CONFIGS = "/email-configurations"
 CONFIG = "/email-configurations/{config_id}"
 PATCH_DOC = "Only the fields sent change; null clears an optional field."
 PUT_DOC = "Replaces every field: omitted optional fields are cleared."
-
-
-def _uuid_text(value: uuid.UUID | None) -> str | None:
-    return str(value) if value is not None else None
 
 
 # --- customers -------------------------------------------------------------------------------
@@ -71,10 +71,10 @@ async def create_customer(body: CustomerCreate, session: SessionDep,
             summary="List customers", responses=READ_ERRORS)
 async def list_customers(session: SessionDep, _: CrmRead, limit: Limit = 50, offset: Offset = 0,
                          search: Search = None, email: Filter = None,
-                         xero_contact_id: uuid.UUID | None = None) -> CustomerPage:
+                         xero_contact_id: IdFilter = None) -> CustomerPage:
     """Customers, oldest first; `search` matches name or email."""
     rows, total = await service.list_customers(
-        session, search=search, email=email, xero_contact_id=_uuid_text(xero_contact_id),
+        session, search=search, email=email, xero_contact_id=xero_contact_id,
         limit=limit, offset=offset)
     return CustomerPage(data=[CustomerOut.model_validate(r) for r in rows],
                         pagination=pagination(total, limit, offset))
@@ -82,14 +82,14 @@ async def list_customers(session: SessionDep, _: CrmRead, limit: Limit = 50, off
 
 @router.get(CUSTOMER, response_model=CustomerOut, tags=["customers"], summary="Get a customer",
             responses=READ_ERRORS)
-async def get_customer(customer_id: uuid.UUID, session: SessionDep, _: CrmRead) -> CustomerOut:
+async def get_customer(customer_id: RecordId, session: SessionDep, _: CrmRead) -> CustomerOut:
     """One customer."""
     return CustomerOut.model_validate(await service.get_customer(session, customer_id))
 
 
 @router.patch(CUSTOMER, response_model=CustomerOut, tags=["customers"],
               summary="Update a customer", description=PATCH_DOC, responses=WRITE_ERRORS)
-async def update_customer(customer_id: uuid.UUID, body: CustomerUpdate, session: SessionDep,
+async def update_customer(customer_id: RecordId, body: CustomerUpdate, session: SessionDep,
                           _: CrmWrite) -> CustomerOut:
     """Partial update."""
     customer = await service.update_customer(session, customer_id,
@@ -99,7 +99,7 @@ async def update_customer(customer_id: uuid.UUID, body: CustomerUpdate, session:
 
 @router.put(CUSTOMER, response_model=CustomerOut, tags=["customers"],
             summary="Replace a customer", description=PUT_DOC, responses=WRITE_ERRORS)
-async def replace_customer(customer_id: uuid.UUID, body: CustomerCreate, session: SessionDep,
+async def replace_customer(customer_id: RecordId, body: CustomerCreate, session: SessionDep,
                            _: CrmWrite) -> CustomerOut:
     """Full update."""
     customer = await service.update_customer(session, customer_id, body.model_dump())
@@ -115,9 +115,10 @@ async def replace_customer(customer_id: uuid.UUID, body: CustomerCreate, session
                responses=error_responses(401, 403, 404, 409, 422,
                                          d409="The customer has deals or CRM contacts; "
                                               "`details` names them"))
-async def delete_customer(customer_id: uuid.UUID, session: SessionDep, _: CrmWrite,
-                          cascade: bool = Query(default=False, description=(
-                              "Also delete the customer's deals and CRM contacts"))) -> Response:
+async def delete_customer(customer_id: RecordId, session: SessionDep, _: CrmWrite,
+                          cascade: Annotated[QueryBool, Query(description=(
+                              "Also delete the customer's deals and CRM contacts"))] = False,
+                          ) -> Response:
     """Delete a customer."""
     await service.delete_customer(session, customer_id, cascade=cascade)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -139,19 +140,19 @@ async def create_crm_contact(body: CrmContactCreate, session: SessionDep,
             summary="List CRM contacts", responses=READ_ERRORS)
 async def list_crm_contacts(session: SessionDep, _: CrmRead, limit: Limit = 50,
                             offset: Offset = 0, search: Search = None,
-                            customer_id: uuid.UUID | None = None, email: Filter = None,
-                            xero_contact_id: uuid.UUID | None = None) -> CrmContactPage:
+                            customer_id: IdFilter = None, email: Filter = None,
+                            xero_contact_id: IdFilter = None) -> CrmContactPage:
     """Contacts, oldest first; filter by customer, email or Xero contact."""
     rows, total = await service.list_crm_contacts(
-        session, customer_id=_uuid_text(customer_id), search=search, email=email,
-        xero_contact_id=_uuid_text(xero_contact_id), limit=limit, offset=offset)
+        session, customer_id=customer_id, search=search, email=email,
+        xero_contact_id=xero_contact_id, limit=limit, offset=offset)
     return CrmContactPage(data=[CrmContactOut.model_validate(r) for r in rows],
                           pagination=pagination(total, limit, offset))
 
 
 @router.get(CONTACT, response_model=CrmContactOut, tags=["crm contacts"],
             summary="Get a CRM contact", responses=READ_ERRORS)
-async def get_crm_contact(contact_id: uuid.UUID, session: SessionDep,
+async def get_crm_contact(contact_id: RecordId, session: SessionDep,
                           _: CrmRead) -> CrmContactOut:
     """One contact."""
     return CrmContactOut.model_validate(await service.get_crm_contact(session, contact_id))
@@ -159,7 +160,7 @@ async def get_crm_contact(contact_id: uuid.UUID, session: SessionDep,
 
 @router.patch(CONTACT, response_model=CrmContactOut, tags=["crm contacts"],
               summary="Update a CRM contact", description=PATCH_DOC, responses=WRITE_ERRORS)
-async def update_crm_contact(contact_id: uuid.UUID, body: CrmContactUpdate,
+async def update_crm_contact(contact_id: RecordId, body: CrmContactUpdate,
                              session: SessionDep, _: CrmWrite) -> CrmContactOut:
     """Partial update."""
     contact = await service.update_crm_contact(session, contact_id,
@@ -169,7 +170,7 @@ async def update_crm_contact(contact_id: uuid.UUID, body: CrmContactUpdate,
 
 @router.put(CONTACT, response_model=CrmContactOut, tags=["crm contacts"],
             summary="Replace a CRM contact", description=PUT_DOC, responses=WRITE_ERRORS)
-async def replace_crm_contact(contact_id: uuid.UUID, body: CrmContactCreate,
+async def replace_crm_contact(contact_id: RecordId, body: CrmContactCreate,
                               session: SessionDep, _: CrmWrite) -> CrmContactOut:
     """Full update."""
     contact = await service.update_crm_contact(session, contact_id, body.model_dump())
@@ -182,7 +183,7 @@ async def replace_crm_contact(contact_id: uuid.UUID, body: CrmContactCreate,
                    "request). Deals that had them as primary contact stay, without one. The "
                    "linked Xero contact is not touched."),
                responses=error_responses(401, 403, 404, 422))
-async def delete_crm_contact(contact_id: uuid.UUID, session: SessionDep,
+async def delete_crm_contact(contact_id: RecordId, session: SessionDep,
                              _: CrmWrite) -> Response:
     """Delete a CRM contact."""
     await service.delete_crm_contact(session, contact_id)
@@ -211,7 +212,7 @@ async def create_email_configuration(body: EmailConfigurationCreate, session: Se
             summary="List email configurations", responses=READ_ERRORS)
 async def list_email_configurations(
     session: SessionDep, _: CrmRead, limit: Limit = 50, offset: Offset = 0,
-    is_default: bool | None = Query(default=None, description="Only the default (true)"),
+    is_default: Annotated[Flag, Query(description="Only the default (true)")] = None,
 ) -> EmailConfigurationPage:
     """Email configurations, oldest first."""
     rows, total = await service.list_email_configurations(
@@ -222,7 +223,7 @@ async def list_email_configurations(
 
 @router.get(CONFIG, response_model=EmailConfigurationOut, tags=["email configurations"],
             summary="Get an email configuration", responses=READ_ERRORS)
-async def get_email_configuration(config_id: uuid.UUID, session: SessionDep,
+async def get_email_configuration(config_id: RecordId, session: SessionDep,
                                   _: CrmRead) -> EmailConfigurationOut:
     """One email configuration."""
     config = await service.get_email_configuration(session, config_id)
@@ -232,7 +233,7 @@ async def get_email_configuration(config_id: uuid.UUID, session: SessionDep,
 @router.patch(CONFIG, response_model=EmailConfigurationOut, tags=["email configurations"],
               summary="Update an email configuration", description=f"{PATCH_DOC} {DEFAULT_DOC}",
               responses=WRITE_ERRORS)
-async def update_email_configuration(config_id: uuid.UUID, body: EmailConfigurationUpdate,
+async def update_email_configuration(config_id: RecordId, body: EmailConfigurationUpdate,
                                      session: SessionDep, _: CrmWrite) -> EmailConfigurationOut:
     """Partial update."""
     config = await service.update_email_configuration(session, config_id,
@@ -243,7 +244,7 @@ async def update_email_configuration(config_id: uuid.UUID, body: EmailConfigurat
 @router.put(CONFIG, response_model=EmailConfigurationOut, tags=["email configurations"],
             summary="Replace an email configuration", description=f"{PUT_DOC} {DEFAULT_DOC}",
             responses=WRITE_ERRORS)
-async def replace_email_configuration(config_id: uuid.UUID, body: EmailConfigurationCreate,
+async def replace_email_configuration(config_id: RecordId, body: EmailConfigurationCreate,
                                       session: SessionDep,
                                       _: CrmWrite) -> EmailConfigurationOut:
     """Full update."""

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Response, status
 
 from ledgerlink.api.deps import CrmRead, CrmWrite, SessionDep
+from ledgerlink.api.ids import RecordId
 from ledgerlink.api.responses import error_responses
 from ledgerlink.crm import service
 from ledgerlink.crm.params import (
     READ_ERRORS,
     WRITE_ERRORS,
     Filter,
+    Flag,
+    IdFilter,
     Limit,
     Offset,
     Search,
@@ -57,7 +58,7 @@ async def create_product(body: ProductCreate, session: SessionDep, _: CrmWrite) 
             responses=READ_ERRORS)
 async def list_products(session: SessionDep, _: CrmRead, limit: Limit = 50, offset: Offset = 0,
                         search: Search = None, category: Filter = None,
-                        is_active: bool | None = None,
+                        is_active: Flag = None,
                         code: Filter = None,
                         ) -> ProductPage:
     """Products, oldest first; filter by category (e.g. Usage-Based), activity or code."""
@@ -70,14 +71,14 @@ async def list_products(session: SessionDep, _: CrmRead, limit: Limit = 50, offs
 
 @router.get(PRODUCT, response_model=ProductOut, tags=["products"], summary="Get a product",
             responses=READ_ERRORS)
-async def get_product(product_id: uuid.UUID, session: SessionDep, _: CrmRead) -> ProductOut:
+async def get_product(product_id: RecordId, session: SessionDep, _: CrmRead) -> ProductOut:
     """One product."""
     return ProductOut.model_validate(await service.get_product(session, product_id))
 
 
 @router.patch(PRODUCT, response_model=ProductOut, tags=["products"],
               summary="Update a product", description=PATCH_DOC, responses=WRITE_ERRORS)
-async def update_product(product_id: uuid.UUID, body: ProductUpdate, session: SessionDep,
+async def update_product(product_id: RecordId, body: ProductUpdate, session: SessionDep,
                          _: CrmWrite) -> ProductOut:
     """Partial update."""
     product = await service.update_product(session, product_id,
@@ -87,7 +88,7 @@ async def update_product(product_id: uuid.UUID, body: ProductUpdate, session: Se
 
 @router.put(PRODUCT, response_model=ProductOut, tags=["products"], summary="Replace a product",
             description=PUT_DOC, responses=WRITE_ERRORS)
-async def replace_product(product_id: uuid.UUID, body: ProductCreate, session: SessionDep,
+async def replace_product(product_id: RecordId, body: ProductCreate, session: SessionDep,
                           _: CrmWrite) -> ProductOut:
     """Full update."""
     product = await service.update_product(session, product_id, body.model_dump())
@@ -100,7 +101,7 @@ async def replace_product(product_id: uuid.UUID, body: ProductCreate, session: S
                    "from them first, or deactivate it (`is_active: false`) instead."),
                responses=error_responses(401, 403, 404, 409, 422,
                                          d409="Deals use this product; `details` names them"))
-async def delete_product(product_id: uuid.UUID, session: SessionDep, _: CrmWrite) -> Response:
+async def delete_product(product_id: RecordId, session: SessionDep, _: CrmWrite) -> Response:
     """Delete a product."""
     await service.delete_product(session, product_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -121,13 +122,12 @@ async def create_deal(body: DealCreate, session: SessionDep, _: CrmWrite) -> Dea
 @router.get(DEALS, response_model=DealPage, tags=["deals"], summary="List deals",
             responses=READ_ERRORS, description=MONEY_DOC)
 async def list_deals(session: SessionDep, _: CrmRead, limit: Limit = 50, offset: Offset = 0,
-                     search: Search = None, customer_id: uuid.UUID | None = None,
-                     primary_contact_id: uuid.UUID | None = None,
+                     search: Search = None, customer_id: IdFilter = None,
+                     primary_contact_id: IdFilter = None,
                      stage: Filter = None) -> DealPage:
     """Deals with their products and computed value, oldest first."""
     views, total = await service.list_deals(
-        session, customer_id=str(customer_id) if customer_id else None,
-        primary_contact_id=str(primary_contact_id) if primary_contact_id else None,
+        session, customer_id=customer_id, primary_contact_id=primary_contact_id,
         stage=stage, search=search, limit=limit, offset=offset)
     return DealPage(data=[DealOut.of(v) for v in views],
                     pagination=pagination(total, limit, offset))
@@ -135,14 +135,14 @@ async def list_deals(session: SessionDep, _: CrmRead, limit: Limit = 50, offset:
 
 @router.get(DEAL, response_model=DealOut, tags=["deals"], summary="Get a deal",
             responses=READ_ERRORS, description=MONEY_DOC)
-async def get_deal(deal_id: uuid.UUID, session: SessionDep, _: CrmRead) -> DealOut:
+async def get_deal(deal_id: RecordId, session: SessionDep, _: CrmRead) -> DealOut:
     """One deal with its products and value."""
     return DealOut.of(await service.get_deal(session, deal_id))
 
 
 @router.patch(DEAL, response_model=DealOut, tags=["deals"], summary="Update a deal",
               description=PATCH_DOC, responses=WRITE_ERRORS)
-async def update_deal(deal_id: uuid.UUID, body: DealUpdate, session: SessionDep,
+async def update_deal(deal_id: RecordId, body: DealUpdate, session: SessionDep,
                       _: CrmWrite) -> DealOut:
     """Partial update."""
     view = await service.update_deal(session, deal_id, body.model_dump(exclude_unset=True))
@@ -151,7 +151,7 @@ async def update_deal(deal_id: uuid.UUID, body: DealUpdate, session: SessionDep,
 
 @router.put(DEAL, response_model=DealOut, tags=["deals"], summary="Replace a deal",
             description=f"{PUT_DOC} Its products are kept.", responses=WRITE_ERRORS)
-async def replace_deal(deal_id: uuid.UUID, body: DealCreate, session: SessionDep,
+async def replace_deal(deal_id: RecordId, body: DealCreate, session: SessionDep,
                        _: CrmWrite) -> DealOut:
     """Full update of the deal's own fields."""
     return DealOut.of(await service.update_deal(session, deal_id, body.model_dump()))
@@ -162,7 +162,7 @@ async def replace_deal(deal_id: uuid.UUID, body: DealCreate, session: SessionDep
                    "Deletes the deal and its products (the lines; the products stay). The "
                    "linked Xero invoice is not touched."),
                responses=error_responses(401, 403, 404, 422))
-async def delete_deal(deal_id: uuid.UUID, session: SessionDep, _: CrmWrite) -> Response:
+async def delete_deal(deal_id: RecordId, session: SessionDep, _: CrmWrite) -> Response:
     """Delete a deal."""
     await service.delete_deal(session, deal_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -175,7 +175,7 @@ async def delete_deal(deal_id: uuid.UUID, session: SessionDep, _: CrmWrite) -> R
              tags=["deal products"], summary="Add a product to a deal", responses=WRITE_ERRORS,
              description="`product_id` must name an existing, active product (else 422). "
                          + MONEY_DOC)
-async def add_deal_product(deal_id: uuid.UUID, body: DealProductCreate, session: SessionDep,
+async def add_deal_product(deal_id: RecordId, body: DealProductCreate, session: SessionDep,
                            _: CrmWrite) -> DealProductOut:
     """A new line on the deal."""
     line = await service.add_deal_product(session, deal_id, body.model_dump())
@@ -184,7 +184,7 @@ async def add_deal_product(deal_id: uuid.UUID, body: DealProductCreate, session:
 
 @router.get(LINES, response_model=DealProductPage, tags=["deal products"],
             summary="List a deal's products", responses=READ_ERRORS)
-async def list_deal_products(deal_id: uuid.UUID, session: SessionDep, _: CrmRead,
+async def list_deal_products(deal_id: RecordId, session: SessionDep, _: CrmRead,
                              limit: Limit = 50, offset: Offset = 0) -> DealProductPage:
     """The deal's lines in the order they were added."""
     lines, total = await service.list_deal_products(session, deal_id, limit=limit,
@@ -195,7 +195,7 @@ async def list_deal_products(deal_id: uuid.UUID, session: SessionDep, _: CrmRead
 
 @router.get(LINE, response_model=DealProductOut, tags=["deal products"],
             summary="Get a deal product", responses=READ_ERRORS)
-async def get_deal_product(deal_id: uuid.UUID, deal_product_id: uuid.UUID, session: SessionDep,
+async def get_deal_product(deal_id: RecordId, deal_product_id: RecordId, session: SessionDep,
                            _: CrmRead) -> DealProductOut:
     """One line of the deal."""
     line = await service.get_deal_product(session, deal_id, deal_product_id)
@@ -204,7 +204,7 @@ async def get_deal_product(deal_id: uuid.UUID, deal_product_id: uuid.UUID, sessi
 
 @router.patch(LINE, response_model=DealProductOut, tags=["deal products"],
               summary="Update a deal product", description=PATCH_DOC, responses=WRITE_ERRORS)
-async def update_deal_product(deal_id: uuid.UUID, deal_product_id: uuid.UUID,
+async def update_deal_product(deal_id: RecordId, deal_product_id: RecordId,
                               body: DealProductUpdate, session: SessionDep,
                               _: CrmWrite) -> DealProductOut:
     """Partial update."""
@@ -215,7 +215,7 @@ async def update_deal_product(deal_id: uuid.UUID, deal_product_id: uuid.UUID,
 
 @router.put(LINE, response_model=DealProductOut, tags=["deal products"],
             summary="Replace a deal product", description=PUT_DOC, responses=WRITE_ERRORS)
-async def replace_deal_product(deal_id: uuid.UUID, deal_product_id: uuid.UUID,
+async def replace_deal_product(deal_id: RecordId, deal_product_id: RecordId,
                                body: DealProductCreate, session: SessionDep,
                                _: CrmWrite) -> DealProductOut:
     """Full update."""
@@ -227,7 +227,7 @@ async def replace_deal_product(deal_id: uuid.UUID, deal_product_id: uuid.UUID,
 @router.delete(LINE, status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                tags=["deal products"], summary="Remove a product from a deal",
                responses=WRITE_ERRORS)
-async def remove_deal_product(deal_id: uuid.UUID, deal_product_id: uuid.UUID,
+async def remove_deal_product(deal_id: RecordId, deal_product_id: RecordId,
                               session: SessionDep, _: CrmWrite) -> Response:
     """Delete the line (the product itself stays)."""
     await service.remove_deal_product(session, deal_id, deal_product_id)

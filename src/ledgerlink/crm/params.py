@@ -8,16 +8,22 @@ from fastapi import Query
 
 from ledgerlink.api.responses import ErrorResponse
 from ledgerlink.crm.types import Pagination
-from ledgerlink.inputs import SINGLE_LINE
+from ledgerlink.inputs import NOT_NULL, SINGLE_LINE, QueryBool, Uuid
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1-200)")]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1,
                                description="How many matching records to skip")]
 # Free text in a query string: bounded, and without control characters (NUL cannot even reach
 # PostgreSQL); an over-long or bad value is a 422 naming the parameter.
-Search = Annotated[str | None, Query(max_length=200,
-                                     description="Case-insensitive substring match"), SINGLE_LINE]
-Filter = Annotated[str | None, Query(max_length=255, description="Exact match"), SINGLE_LINE]
+# Optional parameters are published without `null` (NOT_NULL): a query string cannot say it.
+Search = Annotated[Annotated[str, SINGLE_LINE] | None,
+                   Query(max_length=200, description="Case-insensitive substring match"),
+                   NOT_NULL]
+Filter = Annotated[Annotated[str, SINGLE_LINE] | None,
+                   Query(max_length=255, description="Exact match"), NOT_NULL]
+# true or false only: FastAPI's bool also read 1, 0, yes, off ... which the schema does not say.
+Flag = Annotated[QueryBool | None, NOT_NULL]
+IdFilter = Annotated[Uuid | None, NOT_NULL]
 
 
 def pagination(total: int, limit: int, offset: int) -> Pagination:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, computed_field, model_validator
 from pydantic.config import JsonDict
 
+from ledgerlink import examples as ex
 from ledgerlink.crm.types import (
     USAGE_BASED,
+    BodyTemplate,
     Email,
     HexColor,
     Input,
@@ -21,21 +23,19 @@ from ledgerlink.crm.types import (
     Phone,
     Short,
     SubjectTemplate,
-    Template,
     Text255,
     Url,
     is_usage_based,
     page_config,
-    reject_null,
+    template_conflict,
 )
-from ledgerlink.inputs import MULTI_LINE, SINGLE_LINE
+from ledgerlink.inputs import Uuid, omittable, text
 
-Description = Annotated[str, StringConstraints(max_length=4000), MULTI_LINE]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-                     SINGLE_LINE]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), SINGLE_LINE]
-AccountCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), SINGLE_LINE]
-Country = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), SINGLE_LINE]
+Description = Annotated[str, *text(4000, multiline=True, strip=False)]
+Category = Annotated[str, *text(100, min_length=1)]
+Code = Annotated[str, *text(64)]
+AccountCode = Annotated[str, *text(20)]
+Country = Annotated[str, *text(100)]
 
 _STAMPS: JsonDict = {"created_at": "2025-05-01T09:30:00Z", "updated_at": "2025-05-01T09:30:00Z"}
 
@@ -63,17 +63,18 @@ class CustomerCreate(Input):
     postal_code: Short | None = None
     country: Country | None = None
     tax_number: Short | None = None
-    xero_contact_id: uuid.UUID | None = Field(
+    xero_contact_id: Uuid | None = Field(
         default=None, description="ContactID of the Xero contact this customer is")
 
 
 class CustomerUpdate(Input):
-    """A partial change: omitted fields keep their value, null clears an optional one."""
+    """A partial change: omitted fields keep their value, null clears an optional one (`name`
+    may be omitted, not null)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"phone": "+61 2 9111 1111", "xero_contact_id": "5b96e86b-418e-48e8-8949-308c14aec278"}]})
+        {"phone": "+61 2 9111 1111", "xero_contact_id": ex.XERO_CONTACT_ID}]})
 
-    name: Name | None = None
+    name: Name = omittable()
     email: Email | None = None
     phone: Phone | None = None
     address_line1: Text255 | None = None
@@ -83,16 +84,14 @@ class CustomerUpdate(Input):
     postal_code: Short | None = None
     country: Country | None = None
     tax_number: Short | None = None
-    xero_contact_id: uuid.UUID | None = None
-
-    _not_null = reject_null("name")
+    xero_contact_id: Uuid | None = None
 
 
 class CustomerOut(CustomerCreate):
     """A customer."""
 
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"id": "0f8e3c52-8d0c-4c39-9a39-7f3f0a0c1d11", **_CUSTOMER, **_STAMPS}]})
+        {"id": ex.CUSTOMER_ID, **_CUSTOMER, **_STAMPS}]})
 
     id: uuid.UUID
     created_at: datetime
@@ -111,7 +110,7 @@ class CustomerPage(BaseModel):
 # --- CRM contacts ----------------------------------------------------------------------------
 
 _CONTACT: JsonDict = {"first_name": "Jane", "last_name": "Citizen", "email": "jane@acme.example",
-            "phone": "+61 400 000 000", "customer_id": "0f8e3c52-8d0c-4c39-9a39-7f3f0a0c1d11",
+            "phone": "+61 400 000 000", "customer_id": ex.CUSTOMER_ID,
             "xero_contact_id": None}
 
 
@@ -124,30 +123,29 @@ class CrmContactCreate(Input):
     last_name: Text255 | None = None
     email: Email | None = None
     phone: Phone | None = None
-    customer_id: uuid.UUID | None = None
-    xero_contact_id: uuid.UUID | None = None
+    customer_id: Uuid | None = None
+    xero_contact_id: Uuid | None = None
 
 
 class CrmContactUpdate(Input):
-    """A partial change: omitted fields keep their value, null clears an optional one."""
+    """A partial change: omitted fields keep their value, null clears an optional one
+    (`first_name` may be omitted, not null)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"email": "jane.c@acme.example"}]})
 
-    first_name: Name | None = None
+    first_name: Name = omittable()
     last_name: Text255 | None = None
     email: Email | None = None
     phone: Phone | None = None
-    customer_id: uuid.UUID | None = None
-    xero_contact_id: uuid.UUID | None = None
-
-    _not_null = reject_null("first_name")
+    customer_id: Uuid | None = None
+    xero_contact_id: Uuid | None = None
 
 
 class CrmContactOut(CrmContactCreate):
     """A CRM contact."""
 
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"id": "6a1d6f5e-2f0b-4a51-9a4e-2b8e1c9d7a01", **_CONTACT, **_STAMPS}]})
+        {"id": ex.CRM_CONTACT_ID, **_CONTACT, **_STAMPS}]})
 
     id: uuid.UUID
     created_at: datetime
@@ -187,32 +185,31 @@ class ProductCreate(Input):
     category: Category | None = Field(default=None, description=_CATEGORY_DOC)
     account_code: AccountCode | None = Field(default=None, description="Xero account code")
     tax_type: Short | None = Field(default=None, description="Xero TaxType, e.g. OUTPUT")
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class ProductUpdate(Input):
-    """A partial change: omitted fields keep their value, null clears an optional one."""
+    """A partial change: omitted fields keep their value, null clears an optional one (`name`,
+    `unit_price` and `is_active` may be omitted, not null)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"unit_price": "195.00", "is_active": True}]})
 
-    name: Name | None = None
+    name: Name = omittable()
     code: Code | None = None
     description: Description | None = None
-    unit_price: NonNegativeMoney | None = None
+    unit_price: NonNegativeMoney = omittable()
     category: Category | None = None
     account_code: AccountCode | None = None
     tax_type: Short | None = None
-    is_active: bool | None = None
-
-    _not_null = reject_null("name", "unit_price", "is_active")
+    is_active: StrictBool = omittable()
 
 
 class ProductOut(ProductCreate):
     """A product; `is_usage_based` says whether its category is Usage-Based."""
 
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"id": "9c3b1f0e-1d2a-4b5c-8d7e-6f5a4b3c2d10", **_PRODUCT, "is_usage_based": False,
+        {"id": ex.PRODUCT_ID, **_PRODUCT, "is_usage_based": False,
          **_STAMPS}]})
 
     id: uuid.UUID
@@ -248,10 +245,8 @@ _TEMPLATE_DOC = ("Merge tags: {{xero.invoice_number}}, {{xero.due_date}}, {{xero
                  "{{company.name}}, {{contact.first_name}}")
 
 
-class EmailConfigurationCreate(Input):
-    """Sender and branding of invoice emails; the first one created becomes the default."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_EMAIL_CONFIG]})
+class _EmailConfigurationFields(Input):
+    """What an email configuration holds (the create body less its template check)."""
 
     name: Name
     from_email: Email
@@ -260,32 +255,47 @@ class EmailConfigurationCreate(Input):
     company_name: Text255 | None = None
     brand_color: HexColor | None = Field(default=None, description="#RRGGBB")
     logo_url: Url | None = None
-    is_default: bool = Field(default=False, description=(
+    is_default: StrictBool = Field(default=False, description=(
         "Exactly one configuration is the default: setting this unsets the previous one"))
     subject_template: SubjectTemplate | None = Field(default=None, description=_TEMPLATE_DOC)
-    body_template: Template | None = Field(default=None, description=_TEMPLATE_DOC)
+    body_template: BodyTemplate | None = Field(default=None, description=_TEMPLATE_DOC)
+
+
+class EmailConfigurationCreate(_EmailConfigurationFields):
+    """Sender and branding of invoice emails; the first one created becomes the default."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_EMAIL_CONFIG]})
+
+    @model_validator(mode="after")
+    def _templates(self) -> Self:
+        template_conflict(self)
+        return self
 
 
 class EmailConfigurationUpdate(Input):
-    """A partial change; `is_default: true` moves the default here (false on it is refused)."""
+    """A partial change; `is_default: true` moves the default here (false on it is refused).
+    `name`, `from_email` and `is_default` may be omitted, not null."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"is_default": True}]})
 
-    name: Name | None = None
-    from_email: Email | None = None
+    name: Name = omittable()
+    from_email: Email = omittable()
     from_name: Text255 | None = None
     reply_to: Email | None = None
     company_name: Text255 | None = None
     brand_color: HexColor | None = None
     logo_url: Url | None = None
-    is_default: bool | None = None
+    is_default: StrictBool = omittable()
     subject_template: SubjectTemplate | None = None
-    body_template: Template | None = None
+    body_template: BodyTemplate | None = None
 
-    _not_null = reject_null("name", "from_email", "is_default")
+    @model_validator(mode="after")
+    def _templates(self) -> Self:
+        template_conflict(self)
+        return self
 
 
-class EmailConfigurationOut(EmailConfigurationCreate):
+class EmailConfigurationOut(_EmailConfigurationFields):
     """An email configuration."""
 
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [

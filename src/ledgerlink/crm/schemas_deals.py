@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
+from ledgerlink import examples as ex
 from ledgerlink.crm.schemas import Description, ProductOut
 from ledgerlink.crm.types import (
     Currency,
@@ -22,17 +23,16 @@ from ledgerlink.crm.types import (
     Quantity,
     Text255,
     page_config,
-    reject_null,
 )
 from ledgerlink.crm.views import DealView
-from ledgerlink.inputs import SINGLE_LINE
+from ledgerlink.inputs import LedgerDate, Uuid, omittable, text
 
-Stage = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-                  SINGLE_LINE]
+Stage = Annotated[str, *text(64, min_length=1)]
 
 _STAMPS: JsonDict = {"created_at": "2025-05-01T09:30:00Z", "updated_at": "2025-05-01T09:30:00Z"}
-_PRODUCT_ID = "9c3b1f0e-1d2a-4b5c-8d7e-6f5a4b3c2d10"
-_DEAL_ID = "7e6d5c4b-3a29-4817-a6f5-e4d3c2b1a098"
+# Records of the demo, so the examples run against `make demo` as they are.
+_PRODUCT_ID = ex.PRODUCT_ID
+_DEAL_ID = ex.DEAL_ID
 
 # --- deal products ---------------------------------------------------------------------------
 
@@ -46,7 +46,7 @@ class DealProductCreate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [
         _LINE, {"product_id": _PRODUCT_ID, "quantity": 2}]})
 
-    product_id: uuid.UUID = Field(description="crm_products.id of an existing, active product")
+    product_id: Uuid = Field(description="crm_products.id of an existing, active product")
     quantity: Quantity = Field(default=Decimal("1"), description="Up to 4 decimal places")
     unit_price: NonNegativeMoney | None = Field(
         default=None, description="Overrides the product's unit price when set")
@@ -56,25 +56,24 @@ class DealProductCreate(Input):
 
 
 class DealProductUpdate(Input):
-    """A partial change: omitted fields keep their value, null clears an override."""
+    """A partial change: omitted fields keep their value, null clears an override
+    (`product_id` and `quantity` may be omitted, not null)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"quantity": "12", "unit_price": None}]})
 
-    product_id: uuid.UUID | None = None
-    quantity: Quantity | None = None
+    product_id: Uuid = omittable()
+    quantity: Quantity = omittable()
     unit_price: NonNegativeMoney | None = None
     discount_rate: Percent | None = None
     description: Description | None = None
-
-    _not_null = reject_null("product_id", "quantity")
 
 
 class DealProductOut(DealProductCreate):
     """A deal product with its product, the effective price and description, and its amount."""
 
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"id": "c0ffee00-1234-4abc-8def-0123456789ab", "deal_id": _DEAL_ID, **_LINE,
+        {"id": ex.DEAL_PRODUCT_ID, "deal_id": _DEAL_ID, **_LINE,
          "effective_unit_price": "170.00", "effective_description":
          "Discovery workshop (10 hours)", "line_amount": "1615.00",
          "product": {"id": _PRODUCT_ID, "name": "Consulting (hour)", "code": "CONSULT-H",
@@ -105,8 +104,8 @@ class DealProductPage(BaseModel):
 # --- deals -----------------------------------------------------------------------------------
 
 _DEAL: JsonDict = {
-    "title": "Acme website rebuild", "customer_id": "0f8e3c52-8d0c-4c39-9a39-7f3f0a0c1d11",
-    "primary_contact_id": "6a1d6f5e-2f0b-4a51-9a4e-2b8e1c9d7a01", "currency": "AUD",
+    "title": "Acme website rebuild", "customer_id": ex.CUSTOMER_ID,
+    "primary_contact_id": ex.CRM_CONTACT_ID, "currency": "AUD",
     "stage": "proposal", "expected_close_date": "2025-06-30", "reference": "PO-1042",
     "xero_invoice_id": None}
 
@@ -117,32 +116,31 @@ class DealCreate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [_DEAL]})
 
     title: Name
-    customer_id: uuid.UUID | None = None
-    primary_contact_id: uuid.UUID | None = None
+    customer_id: Uuid | None = None
+    primary_contact_id: Uuid | None = None
     currency: Currency | None = Field(
         default=None, description="ISO 4217 code; null means the Xero organisation's base")
     stage: Stage = Field(default="new", description="Free text, e.g. new, proposal, won, lost")
-    expected_close_date: date | None = None
+    expected_close_date: LedgerDate | None = None
     reference: Text255 | None = Field(default=None, description="Becomes the invoice Reference")
-    xero_invoice_id: uuid.UUID | None = Field(
+    xero_invoice_id: Uuid | None = Field(
         default=None, description="InvoiceID of the Xero invoice raised for this deal")
 
 
 class DealUpdate(Input):
-    """A partial change: omitted fields keep their value, null clears an optional one."""
+    """A partial change: omitted fields keep their value, null clears an optional one (`title`
+    and `stage` may be omitted, not null)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"stage": "won"}]})
 
-    title: Name | None = None
-    customer_id: uuid.UUID | None = None
-    primary_contact_id: uuid.UUID | None = None
+    title: Name = omittable()
+    customer_id: Uuid | None = None
+    primary_contact_id: Uuid | None = None
     currency: Currency | None = None
-    stage: Stage | None = None
-    expected_close_date: date | None = None
+    stage: Stage = omittable()
+    expected_close_date: LedgerDate | None = None
     reference: Text255 | None = None
-    xero_invoice_id: uuid.UUID | None = None
-
-    _not_null = reject_null("title", "stage")
+    xero_invoice_id: Uuid | None = None
 
 
 class DealOut(DealCreate):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.crm import repository
-from ledgerlink.crm.common import RecordNotFound, apply, plain, reference, require
+from ledgerlink.crm.common import apply, plain, reference, require
 from ledgerlink.crm.service_deals import (
     add_deal_product,
     create_deal,
@@ -42,10 +42,15 @@ from ledgerlink.db.models.crm import (
     EmailConfiguration,
     Product,
 )
-from ledgerlink.errors import ConflictError, InputError, RecordConflictError
+from ledgerlink.errors import (
+    ConflictError,
+    ConflictingInputError,
+    RecordConflictError,
+    UnknownReferenceError,
+)
 
 __all__ = [
-    "USAGE_BASED", "DealContext", "DealLine", "DealView", "RecordNotFound", "add_deal_product",
+    "USAGE_BASED", "DealContext", "DealLine", "DealView", "add_deal_product",
     "create_crm_contact", "create_customer", "create_deal", "create_email_configuration",
     "create_product", "delete_crm_contact", "delete_customer", "delete_deal", "delete_product",
     "get_crm_contact", "get_customer", "get_deal", "get_deal_context",
@@ -66,7 +71,7 @@ async def create_customer(session: AsyncSession, values: Mapping[str, Any]) -> C
 
 
 async def get_customer(session: AsyncSession, customer_id: str | uuid.UUID) -> Customer:
-    """A customer, or RecordNotFound."""
+    """A customer, or RecordNotFoundError."""
     return await require(session, Customer, customer_id, "customer")
 
 
@@ -145,7 +150,7 @@ async def create_crm_contact(session: AsyncSession, values: Mapping[str, Any]) -
 
 
 async def get_crm_contact(session: AsyncSession, contact_id: str | uuid.UUID) -> CrmContact:
-    """A CRM contact, or RecordNotFound (404, field "id")."""
+    """A CRM contact, or RecordNotFoundError (404, field "id")."""
     return await require(session, CrmContact, contact_id, "CRM contact")
 
 
@@ -205,7 +210,7 @@ async def create_product(session: AsyncSession, values: Mapping[str, Any]) -> Pr
 
 
 async def get_product(session: AsyncSession, product_id: str | uuid.UUID) -> Product:
-    """A product, or RecordNotFound."""
+    """A product, or RecordNotFoundError."""
     return await require(session, Product, product_id, "product")
 
 
@@ -213,14 +218,15 @@ async def get_products(session: AsyncSession,
                        product_ids: Sequence[str | uuid.UUID]) -> list[Product]:
     """The products with these ids, in the order given.
 
-    Raises InputError (422, field "product_ids", details.missing) naming any unknown id.
+    Raises UnknownReferenceError (422, field "product_ids", details.missing) naming any
+    unknown id.
     """
     ids = [str(value) for value in product_ids]
     found = await repository.products_by_ids(session, list(dict.fromkeys(ids)))
     missing = [value for value in dict.fromkeys(ids) if value not in found]
     if missing:
-        raise InputError(f"product_ids: no product with id {', '.join(missing)}",
-                         field="product_ids", details={"missing": missing})
+        raise UnknownReferenceError(f"product_ids: no product with id {', '.join(missing)}",
+                                    field="product_ids", details={"missing": missing})
     return [found[value] for value in ids]
 
 
@@ -295,7 +301,7 @@ async def create_email_configuration(session: AsyncSession,
 
 async def get_email_configuration(session: AsyncSession,
                                   config_id: str | uuid.UUID) -> EmailConfiguration:
-    """An email configuration, or RecordNotFound."""
+    """An email configuration, or RecordNotFoundError."""
     return await require(session, EmailConfiguration, config_id, "email configuration")
 
 
@@ -324,9 +330,10 @@ async def update_email_configuration(session: AsyncSession, config_id: str | uui
     config = await get_email_configuration(session, config_id)
     data = dict(plain(changes))
     wants_default = data.pop("is_default", None)
-    if wants_default is False and config.is_default:
-        raise InputError("is_default: this is the default email configuration; make another "
-                         "configuration the default instead", field="is_default")
+    if wants_default is False and config.is_default:  # a valid value, refused for the state
+        raise ConflictingInputError("is_default: this is the default email configuration; make "
+                                    "another configuration the default instead",
+                                    field="is_default")
     apply(config, data)
     await repository.flush(session)
     if wants_default and not config.is_default:

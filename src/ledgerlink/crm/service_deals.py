@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.crm import repository
-from ledgerlink.crm.common import RecordNotFound, apply, plain, reference, require
+from ledgerlink.crm.common import apply, not_found, plain, reference, require
 from ledgerlink.crm.views import DealContext, DealLine, DealView
 from ledgerlink.db.models.crm import CrmContact, Customer, Deal, DealProduct, Product
-from ledgerlink.errors import InputError
+from ledgerlink.errors import ConflictingInputError, UnknownReferenceError
 
 # --- deals -----------------------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ async def set_deal_xero_invoice(session: AsyncSession, deal_id: str | uuid.UUID,
 async def get_deal_context(session: AsyncSession, deal_id: str | uuid.UUID) -> DealContext:
     """The deal, its customer, its primary contact and its lines joined with their products.
 
-    Raises RecordNotFound (404, field "id") when the deal does not exist.
+    Raises RecordNotFoundError (404, field "id") when the deal does not exist.
     """
     deal = await require(session, Deal, deal_id, "deal")
     view = await _view(session, deal)
@@ -122,11 +122,11 @@ async def get_deal_context(session: AsyncSession, deal_id: str | uuid.UUID) -> D
 async def _active_product(session: AsyncSession, product_id: str) -> Product:
     product = await repository.get(session, Product, product_id)
     if product is None:
-        raise InputError(f"product_id: no product with id {product_id}", field="product_id",
-                         details={"product_id": product_id})
-    if not product.is_active:
-        raise InputError(f"product_id: product {product_id} is inactive", field="product_id",
-                         details={"product_id": product_id})
+        raise UnknownReferenceError(f"product_id: no product with id {product_id}",
+                                    field="product_id", details={"product_id": product_id})
+    if not product.is_active:  # a valid id, refused for the product's state
+        raise ConflictingInputError(f"product_id: product {product_id} is inactive",
+                                    field="product_id", details={"product_id": product_id})
     return product
 
 
@@ -135,7 +135,7 @@ async def _line(session: AsyncSession, deal_id: str | uuid.UUID,
     await require(session, Deal, deal_id, "deal")
     found = await repository.lines_of(session, [str(deal_id)], [str(line_id)])
     if not found:
-        raise RecordNotFound("deal product on this deal", line_id)
+        raise not_found("deal product on this deal", line_id)
     return found[0]
 
 

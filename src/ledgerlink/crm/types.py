@@ -4,8 +4,9 @@ Merge templates (email subjects and bodies) get the email module's whole check w
 saved: a bad one is a 422 naming its field, never a failed email after an invoice is written.
 
 Money is a Decimal inside ledgerlink and a string with exactly 2 decimal places on the wire
-("1250.00"); input accepts a JSON number or a string, refusing more than 2 decimal places.
-Quantities accept up to 4 decimal places and are returned as plain decimal strings ("1.5").
+("1250.00"); input accepts a JSON number (a multiple of 0.01) or a string of digits with at
+most 2 decimal places. Quantities accept up to 4 decimal places and are returned as plain
+decimal strings ("1.5"). The schema states each limit, and the server enforces exactly those.
 """
 
 from __future__ import annotations
@@ -15,21 +16,25 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    HttpUrl,
     PlainSerializer,
     StringConstraints,
-    TypeAdapter,
-    field_validator,
+    WithJsonSchema,
 )
-from pydantic_core import PydanticCustomError
 
 from ledgerlink.email.template_rules import MAX_BODY, MAX_SUBJECT
 from ledgerlink.email.templates import template_problem
-from ledgerlink.inputs import ASCII_DIGITS, SINGLE_LINE, BoundedBody, CurrencyCode, multi_line
+from ledgerlink.errors import conflicting_input
+from ledgerlink.inputs import (
+    BoundedBody,
+    CurrencyCode,
+    Matches,
+    SchemaExtra,
+    decimal,
+    text,
+)
 
 
 def money_text(value: Decimal) -> str:
@@ -43,110 +48,82 @@ def quantity_text(value: Decimal) -> str:
     return text if text != "-0" else "0"
 
 
-_EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+# --- decimals: a JSON number or a string of ASCII digits, each form with its limits stated ----
+MONEY_OUT = r"^-?[0-9]+\.[0-9]{2}$"
+QUANTITY_OUT = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
-def _check_email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError("not a valid email address (expected name@example.com)")
-    return value
+def _out(pattern: str, example: str, serializer: Any) -> tuple[Any, ...]:
+    """How a decimal is answered: a string (the serializer's), with its pattern and example."""
+    return (SchemaExtra(examples=[example]),
+            PlainSerializer(serializer, return_type=str, when_used="json"),
+            WithJsonSchema({"type": "string", "pattern": pattern, "examples": [example]},
+                           mode="serialization"))
 
 
-def _check_url(value: str) -> str:
-    TypeAdapter(HttpUrl).validate_python(value)
-    return value
-
-
-def _check_subject(value: str) -> str:
-    return _checked(value, subject=True)
-
-
-def _check_body(value: str) -> str:
-    return _checked(value, subject=False)
-
-
-def _checked(value: str, *, subject: bool) -> str:
-    """The full merge-template check (syntax, known tags, size, a sample render) on save."""
-    problem = template_problem(value, subject=subject)
-    if problem is not None:
-        raise PydanticCustomError("merge_template", "{problem}", {"problem": problem})
-    return value
-
-
-# ASCII_DIGITS comes after each Field: a constraint placed outside a validator is not pushed
-# into the schema (see ledgerlink.inputs), so NonNegativeMoney repeats Money's constraints.
-_MONEY_EXAMPLE = Field(json_schema_extra={"examples": ["1250.00"]})
-Money = Annotated[
-    Decimal, Field(max_digits=15, decimal_places=2, allow_inf_nan=False), ASCII_DIGITS,
-    _MONEY_EXAMPLE, PlainSerializer(money_text, return_type=str, when_used="json"),
-]
-NonNegativeMoney = Annotated[
-    Decimal, Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False), ASCII_DIGITS,
-    _MONEY_EXAMPLE, PlainSerializer(money_text, return_type=str, when_used="json"),
-]
+NonNegativeMoney = Annotated[Decimal, *decimal(whole=13, places=2),
+                             *_out(MONEY_OUT, "1250.00", money_text)]
 # Computed amounts (line amounts, deal values) may exceed what a single input may hold.
-MoneyOut = Annotated[Decimal, Field(json_schema_extra={"examples": ["1250.00"]}),
-                     PlainSerializer(money_text, return_type=str, when_used="json")]
+MoneyOut = Annotated[Decimal, *_out(MONEY_OUT, "1250.00", money_text)]
+# More than 0: the string form refuses every spelling of zero.
 Quantity = Annotated[
-    Decimal,
-    Field(gt=0, max_digits=15, decimal_places=4, allow_inf_nan=False), ASCII_DIGITS,
-    Field(json_schema_extra={"examples": ["1.5"]}),
-    PlainSerializer(quantity_text, return_type=str, when_used="json"),
-]
+    Decimal, *decimal(whole=11, places=4, above_minimum=True,
+            pattern=r"^(?!0+(\.0+)?$)[0-9]{1,11}(\.[0-9]{1,4})?$"),
+    *_out(QUANTITY_OUT, "1.5", quantity_text)]
 Percent = Annotated[
-    Decimal,
-    Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False), ASCII_DIGITS,
-    Field(json_schema_extra={"examples": ["10.00"]}),
-    PlainSerializer(money_text, return_type=str, when_used="json"),
-]
-Email = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=3, max_length=254), SINGLE_LINE,
-    AfterValidator(_check_email),
-    Field(json_schema_extra={"format": "email"}),
-]
+    Decimal, *decimal(whole=3, places=2, maximum=100,
+            pattern=r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$"),
+    *_out(MONEY_OUT, "10.00", money_text)]
+
+# --- text ------------------------------------------------------------------------------------
+# An address as RFC 5321 writes it without quoting: a dot-atom of at most 64 characters, then a
+# host name of labels (1-63 letters, digits and inner hyphens) with at least one dot. Every
+# address of this shape is also a valid JSON-schema `email`, so the two rules never disagree.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$"
+# An http(s) URL of RFC 3986 characters only (non-ASCII must be percent-encoded).
+_PCHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})"
+_PORT = r"(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+URL_PATTERN = (rf"^https?://{_LABEL}(?:\.{_LABEL})*(?::{_PORT})?(?:/{_PCHAR}*)?"
+               rf"(?:\?(?:{_PCHAR}|\?)*)?(?:#(?:{_PCHAR}|\?)*)?$")
+Email = Annotated[str, StringConstraints(min_length=3, max_length=254),
+                  Matches(EMAIL_PATTERN, "email", "not a valid email address (expected "
+                          "name@example.com)"), SchemaExtra(format="email")]
+Url = Annotated[str, StringConstraints(max_length=2048),
+                Matches(URL_PATTERN, "url", "not a valid http(s) URL (expected "
+                        "https://example.com/logo.png; other characters percent-encoded)"),
+                SchemaExtra(format="uri")]
 # One-line texts (names, cities, codes) are sent to Xero as they are: no control characters.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
-                 SINGLE_LINE]
-Text255 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), SINGLE_LINE]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SINGLE_LINE]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SINGLE_LINE]
+Name = Annotated[str, *text(255, min_length=1)]
+Text255 = Annotated[str, *text(255)]
+Short = Annotated[str, *text(50)]
+Phone = Annotated[str, *text(50)]
 Currency = CurrencyCode
-HexColor = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^#[0-9A-Fa-f]{6}$")]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), SINGLE_LINE,
-                AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
-SubjectTemplate = Annotated[str, StringConstraints(max_length=MAX_SUBJECT),
-                           AfterValidator(_check_subject)]
-BodyTemplate = Annotated[str, StringConstraints(max_length=MAX_BODY), AfterValidator(_check_body)]
-Template = BodyTemplate
+HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+SubjectTemplate = Annotated[str, *text(MAX_SUBJECT, strip=False)]
+BodyTemplate = Annotated[str, *text(MAX_BODY, multiline=True, strip=False)]
+
+
+def template_conflict(model: BaseModel) -> None:
+    """The merge-template check (syntax, known tags, size, a sample render) when saved: a rule
+    no schema can state, so a bad template is a `conflicting_input` naming its field."""
+    for name, subject in (("subject_template", True), ("body_template", False)):
+        source = getattr(model, name, None)
+        problem = template_problem(source, subject=subject) if source is not None else None
+        if problem is not None:
+            raise conflicting_input(name, problem)
 
 
 class Input(BoundedBody):
-    """Base of request bodies: bounded in keys and depth; no text holds a control character
-    (NUL cannot even be stored by PostgreSQL); one-line fields refuse line breaks too.
+    """Base of request bodies: bounded in keys and depth; every text type refuses control
+    characters (NUL cannot even be stored by PostgreSQL), one-line ones line breaks too.
 
     Unknown fields are refused, never dropped: a misspelt or unsupported field (`currency`
     on a customer) would otherwise be answered 201 and silently lost.
     """
 
     model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*")
-    @classmethod
-    def _no_controls(cls, value: Any) -> Any:
-        return multi_line(value)
-
-
-def reject_null(*fields: str) -> Any:
-    """A validator for PATCH bodies: these fields may be omitted but not set to null."""
-
-    def check(cls: type[BaseModel], value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be omitted but not null")
-        return value
-
-    return field_validator(*fields)(check)
 
 
 class Pagination(BaseModel):

@@ -1,9 +1,10 @@
 """Emailing a Xero invoice: not at all, through Xero's own Email endpoint, or branded over SMTP.
 
 `send_invoice_email` is what the invoice actions call after writing the invoice;
-`check_email_ready` lets them refuse (422) a branded email that cannot be sent before they
-write anything to Xero: no SMTP server, no email configuration, a bad template (the action's
-or the configuration's), an unknown CRM contact. Templates are checked and rendered in a
+`check_email_ready` (and `recipients.check_recipient`) let them refuse (422) an email that
+cannot be sent before they write anything to Xero: no SMTP server, no email configuration, a
+bad template (the action's or the configuration's), an unknown CRM contact or one without an
+address. Email mode "xero" lives in xero_mode.py. Templates are checked and rendered in a
 worker thread: both are bounded (see templates.py), and the event loop never waits on them.
 """
 
@@ -24,6 +25,7 @@ from ledgerlink.crm import service as crm_service
 from ledgerlink.crm.views import DealContext
 from ledgerlink.db.models.integrations import Integration
 from ledgerlink.email.merge import Branding, Recipient, merge_context
+from ledgerlink.email.recipients import recipient as find_recipient
 from ledgerlink.email.schemas import EmailOutcome, EmailParams
 from ledgerlink.email.smtp import SmtpConfig, send_message
 from ledgerlink.email.templates import (
@@ -32,13 +34,8 @@ from ledgerlink.email.templates import (
     render_layout,
     render_subject,
 )
-from ledgerlink.errors import (
-    InputError,
-    LedgerlinkError,
-    NotFoundError,
-    ProviderError,
-    RecordNotFoundError,
-)
+from ledgerlink.email.xero_mode import send_with_xero
+from ledgerlink.errors import ConflictingInputError, InputError, LedgerlinkError, ProviderError
 from ledgerlink.http.idempotency import idempotency_key
 from ledgerlink.hub import Hub
 from ledgerlink.providers.xero.actions_base import segment
@@ -77,54 +74,47 @@ async def check_email_ready(session: AsyncSession, hub: Hub, params: EmailParams
     """Raise the 422 a branded send would hit, before anything is written or sent.
 
     `prefix` is put before the names of the caller's fields ("params." for an action); a
-    saved configuration's template is named by its own field.
+    saved configuration's template is named by its own field. The recipient is checked by
+    `check_recipient`.
     """
     if params.email_mode != "trustpager":
         return
     _, branding = await _branding(session, hub, prefix)
     subject, body = _templates(params, branding, prefix)
     await asyncio.to_thread(_check_templates, subject, body)
-    if params.email_recipient_source == "secondary_contact":
-        field = f"{prefix}email_recipient_contact_id"
-        contact_id = _contact_id(params)
-        try:
-            await crm_service.get_crm_contact(session, contact_id)
-        except RecordNotFoundError:
-            raise InputError(f"{field}: no CRM contact with id {contact_id}",
-                             field=field) from None
-
-
-def _contact_id(params: EmailParams) -> str:
-    """email_recipient_contact_id as stored: canonical UUID text when it is a UUID."""
-    value = params.email_recipient_contact_id or ""
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return value  # no CRM contact has it: the lookup says so
 
 
 def _check_templates(subject: _Source, body: _Source) -> None:
-    check_template(subject.text, subject.field, subject=True)
-    check_template(body.text, body.field)
+    # A template the sandbox refuses fits the schema (it is text): a rule no schema can say.
+    try:
+        check_template(subject.text, subject.field, subject=True)
+        check_template(body.text, body.field)
+    except InputError as exc:
+        raise ConflictingInputError(exc.message, field=exc.field,
+                                    details=exc.details) from None
 
 
 async def send_invoice_email(session: AsyncSession, hub: Hub, *, integration: Integration,
                              client: XeroClient, invoice: dict[str, Any],
                              deal_context: DealContext | None, params: EmailParams,
-                             operation_id: str | None = None) -> EmailOutcome:
+                             operation_id: str | None = None,
+                             prefix: str = "") -> EmailOutcome:
     """Email the invoice as `params.email_mode` says; the outcome never holds a secret.
 
     `invoice` is the Xero invoice as the API returned it. `operation_id` names this send for
     Xero's Idempotency-Key (a retried call with the same id is not emailed twice by Xero).
+    `prefix` goes before the names of the caller's fields in a refusal.
     """
     if params.email_mode == "none":
         return EmailOutcome(mode="none", sent=False)
     invoice_id = _invoice_id(invoice)
     operation = operation_id or uuid.uuid4().hex
     if params.email_mode == "xero":
-        return await _send_with_xero(integration, client, invoice, invoice_id, operation)
+        log.info("integration %s: Xero emails invoice %s", integration.id, invoice_id)
+        return await send_with_xero(session, client, invoice, invoice_id, deal_context, params,
+                                    operation, prefix)
     return await _send_branded(session, hub, integration, client, invoice, invoice_id,
-                               deal_context, params, operation)
+                               deal_context, params, operation, prefix)
 
 
 def _invoice_id(invoice: dict[str, Any]) -> str:
@@ -134,34 +124,6 @@ def _invoice_id(invoice: dict[str, Any]) -> str:
     return invoice_id
 
 
-# ---- email_mode "xero" -----------------------------------------------------------------------
-
-async def _send_with_xero(integration: Integration, client: XeroClient, invoice: dict[str, Any],
-                          invoice_id: str, operation: str) -> EmailOutcome:
-    # Xero's refusals (not approved, contact without an email) surface as Xero phrased them.
-    await client.write("POST", f"/Invoices/{segment(invoice_id)}/Email", {},
-                       operation="email_invoice",
-                       idempotency_key=idempotency_key("email", "xero", client.tenant_id,
-                                                       invoice_id, operation))
-    contact = await _xero_contact(client, invoice)
-    address = str(contact.get("EmailAddress") or "") or None
-    log.info("invoice %s of integration %s emailed by Xero to %s", invoice_id, integration.id,
-             address)
-    return EmailOutcome(mode="xero", sent=True, recipient=address, attached_pdf=False)
-
-
-async def _xero_contact(client: XeroClient, invoice: dict[str, Any]) -> dict[str, Any]:
-    summary = invoice.get("Contact")
-    contact_id = summary.get("ContactID") if isinstance(summary, dict) else None
-    if not contact_id:
-        raise ProviderError("The invoice has no Contact.ContactID")
-    body = await client.get(f"/Contacts/{segment(str(contact_id))}", operation="get_contact")
-    contacts = body.get("Contacts")
-    if not isinstance(contacts, list) or not contacts or not isinstance(contacts[0], dict):
-        raise ProviderError(f"Xero answered no contact for ContactID {contact_id}")
-    return contacts[0]
-
-
 # ---- email_mode "trustpager" -----------------------------------------------------------------
 
 async def _branding(session: AsyncSession, hub: Hub,
@@ -169,11 +131,11 @@ async def _branding(session: AsyncSession, hub: Hub,
     field = f"{prefix}email_mode"
     smtp = SmtpConfig.from_settings(hub.settings)
     if smtp is None:
-        raise InputError(f"{field}: {NO_SMTP}" if prefix else NO_SMTP, field=field)
+        raise ConflictingInputError(f"{field}: {NO_SMTP}" if prefix else NO_SMTP, field=field)
     record = await crm_service.get_default_email_configuration(session)
     if record is None:
-        raise InputError(f"{field}: {NO_CONFIGURATION}" if prefix else NO_CONFIGURATION,
-                         field=field)
+        raise ConflictingInputError(f"{field}: {NO_CONFIGURATION}" if prefix
+                                    else NO_CONFIGURATION, field=field)
     return smtp, Branding.of(record)
 
 
@@ -226,12 +188,13 @@ def _compose(subject_src: _Source, body_src: _Source, context: dict[str, dict[st
 async def _send_branded(session: AsyncSession, hub: Hub, integration: Integration,
                         client: XeroClient, invoice: dict[str, Any], invoice_id: str,
                         deal_context: DealContext | None, params: EmailParams,
-                        operation: str) -> EmailOutcome:
-    smtp, branding = await _branding(session, hub)
-    subject_src, body_src = _templates(params, branding)
+                        operation: str, prefix: str) -> EmailOutcome:
+    smtp, branding = await _branding(session, hub, prefix)
+    subject_src, body_src = _templates(params, branding, prefix)
     # Fail before any call to Xero.
     await asyncio.to_thread(_check_templates, subject_src, body_src)
-    recipient = await _recipient(session, client, invoice, deal_context, params)
+    recipient = await find_recipient(session, client, invoice, deal_context, params,
+                                     prefix=prefix)
     pay_url = await _pay_url(client, invoice_id)
     pdf = None
     if params.email_attach_pdf:
@@ -248,67 +211,9 @@ async def _send_branded(session: AsyncSession, hub: Hub, integration: Integratio
              integration.id, recipient.email, message["Message-ID"])
     await _mark_sent(client, invoice_id, operation)
     return EmailOutcome(mode="trustpager", sent=True, recipient=recipient.email,
-                        subject=str(message["Subject"]), message_id=str(message["Message-ID"]),
+                        recipients=[recipient.email], subject=str(message["Subject"]),
+                        message_id=str(message["Message-ID"]),
                         pay_url=pay_url, attached_pdf=pdf is not None)
-
-
-async def _recipient(session: AsyncSession, client: XeroClient, invoice: dict[str, Any],
-                     deal_context: DealContext | None, params: EmailParams) -> Recipient:
-    """The override address, else the address of the chosen source (422 when it has none)."""
-    if params.email_recipient:
-        try:  # the names still come from the source when it knows them
-            person = await _from_source(session, client, invoice, deal_context, params)
-        except (InputError, NotFoundError, RecordNotFoundError):
-            person = None
-        first, last = (person.first_name, person.last_name) if person else ("", "")
-        return Recipient(params.email_recipient, first, last)
-    person = await _from_source(session, client, invoice, deal_context, params)
-    if not person.email:
-        raise InputError(f"email_recipient_source '{params.email_recipient_source}': "
-                         f"{_who(person, params)} has no email address; add one, choose "
-                         "another email_recipient_source, or pass email_recipient",
-                         field="email_recipient_source")
-    return person
-
-
-def _who(person: Recipient, params: EmailParams) -> str:
-    names = {"primary_contact": "the deal's primary contact",
-             "xero_contact": "the invoice's Xero contact",
-             "secondary_contact": f"CRM contact {params.email_recipient_contact_id}"}
-    label = names[params.email_recipient_source]
-    return f"{label} ({person.name})" if person.name else label
-
-
-async def _from_source(session: AsyncSession, client: XeroClient, invoice: dict[str, Any],
-                       deal_context: DealContext | None, params: EmailParams) -> Recipient:
-    source = params.email_recipient_source
-    if source == "xero_contact":
-        contact = await _xero_contact(client, invoice)
-        first = str(contact.get("FirstName") or "")
-        last = str(contact.get("LastName") or "")
-        if not first and not last:
-            first = str(contact.get("Name") or "")
-        return Recipient(str(contact.get("EmailAddress") or ""), first, last)
-    if source == "secondary_contact":
-        contact_id = _contact_id(params)
-        try:
-            crm_contact = await crm_service.get_crm_contact(session, contact_id)
-        except RecordNotFoundError:
-            raise InputError(f"email_recipient_contact_id: no CRM contact with id {contact_id}",
-                             field="email_recipient_contact_id") from None
-    else:
-        if deal_context is None:
-            raise InputError("email_recipient_source 'primary_contact' needs a deal, and this "
-                             "action has none: pass email_recipient or choose 'xero_contact'",
-                             field="email_recipient_source")
-        if deal_context.primary_contact is None:
-            raise InputError(f"email_recipient_source 'primary_contact': deal "
-                             f"{deal_context.deal.id} has no primary contact; set one, pass "
-                             "email_recipient or choose another source",
-                             field="email_recipient_source")
-        crm_contact = deal_context.primary_contact
-    return Recipient(crm_contact.email or "", crm_contact.first_name or "",
-                     crm_contact.last_name or "")
 
 
 async def _pay_url(client: XeroClient, invoice_id: str) -> str | None:

@@ -29,6 +29,10 @@ __all__ = [
 ]
 
 DAY = 86400.0
+# Why a static-token connection needs a person: the reason stored on it and its integrations.
+STATIC_TOKEN_REJECTED = ("the personal access token was refused (401): it was revoked or has "
+                         "expired, and it cannot be refreshed; paste a new token for this "
+                         "organisation to reconnect")
 
 
 class MemoryTokenStore:
@@ -111,7 +115,8 @@ def _usable_status(row: StoredConnection) -> None:
         raise NeedsReauthError(row.connection_id, row.status_reason or "invalid_grant")
     if row.status is ConnectionStatus.DISCONNECTED:
         raise AuthError(f"Connection {row.connection_id!r} is disconnected; connect it again "
-                        "in the ledgerlink console.", details={"connection_id": row.connection_id})
+                        "(console: /console/connect).",
+                        details={"connection_id": row.connection_id})
 
 
 def _token(row: StoredConnection) -> str:
@@ -166,9 +171,11 @@ class TokenManager:
             if replaced(row):
                 return _token(row)
             if row.kind is ConnectionKind.STATIC_TOKEN:
-                raise AuthError(f"Xero rejected the static token of connection {connection_id!r};"
-                                " a static token cannot be refreshed: store a new one.",
-                                provider_status=401, details={"connection_id": connection_id})
+                # Nothing renews a static token (a personal access token): the connection
+                # waits for a person to paste a new one, as for a dead refresh token.
+                self._remember(await self.store.set_status(
+                    connection_id, ConnectionStatus.NEEDS_REAUTH, STATIC_TOKEN_REJECTED))
+                raise NeedsReauthError(connection_id, STATIC_TOKEN_REJECTED)
             row = await self._refresh(connection_id, replaced)
             return _token(row)
 

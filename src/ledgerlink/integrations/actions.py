@@ -21,33 +21,34 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import pydantic
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.db.base import new_uuid, utcnow
 from ledgerlink.db.models.integrations import ActionRun, Integration
 from ledgerlink.errors import (
-    ConflictError,
+    ConflictingInputError,
+    IdempotencyKeyReusedError,
     InputError,
     LedgerlinkError,
     NotFoundError,
     RecordNotFoundError,
+    RunInProgressError,
     ValidationError,
 )
 from ledgerlink.hub import Hub
 from ledgerlink.integrations import actions_repository as runs
 from ledgerlink.integrations.actions_contacts import create_contact_action
-from ledgerlink.integrations.actions_context import ActionContext, params_error
+from ledgerlink.integrations.actions_context import ActionContext
 from ledgerlink.integrations.actions_invoices import (
     create_invoice_action,
     update_invoice_action,
 )
 from ledgerlink.integrations.actions_repeating import create_repeating_action
+from ledgerlink.integrations.actions_results import ActionResult
 from ledgerlink.integrations.actions_schemas import (
     ActionParams,
-    ActionRequest,
-    ActionResult,
+    AnyAction,
     CreateContactParams,
     CreateInvoiceParams,
     RepeatingInvoiceParams,
@@ -56,7 +57,6 @@ from ledgerlink.integrations.actions_schemas import (
 from ledgerlink.integrations.service import get_integration, require_usable
 
 Handler = Callable[[ActionContext, Any], Awaitable[Any]]
-MAX_KEY = 255
 WAIT_SECONDS = 20.0  # how long a duplicate waits for the first run's outcome
 POLL_SECONDS = 0.05
 # A running run's owner touches it this often; one untouched for STALE_AFTER lost its owner
@@ -96,70 +96,57 @@ class ActionOutcome:
     run_id: str
 
 
-class RunInProgressError(LedgerlinkError):
-    """409: the first run of this Idempotency-Key is still going; retry after `retry_after`."""
-
-    status = 409
-    code = "action_in_progress"
-
-    def __init__(self, key: str, run: ActionRun, retry_after: int) -> None:
-        super().__init__(f"An action with Idempotency-Key '{key}' is still running; retry in "
-                         f"{retry_after} s to get its result", field="Idempotency-Key",
-                         details={"idempotency_key": key, "action_run_id": run.id,
-                                  "retry_after": retry_after})
-        self.retry_after = retry_after
-
-
 class ReplayedError(LedgerlinkError):
     """A stored failure answered again for a repeated Idempotency-Key."""
 
     def __init__(self, stored: dict[str, Any]) -> None:
         super().__init__(str(stored.get("message", "")), field=stored.get("field"),
                          details=stored.get("details"))
-        self.status = int(stored.get("status", 422))
-        self.code = str(stored.get("code", "invalid_input"))
+        # The status and code the first run answered, whatever class raised them then.
+        self.status = int(stored.get("status", 500))
+        self.code = str(stored.get("code", "internal_error"))
 
 
 def action_type(integration: Integration, name: str) -> ActionType:
-    """The action type by name, or a 422 naming the allowed ones for this platform."""
+    """The action type for this integration's platform (the request schema lists them all)."""
     types = ACTION_TYPES.get(integration.platform, {})
     if name not in types:
         allowed = sorted(types)
-        raise InputError(f"action_type: unknown action type '{name}' for a "
-                         f"{integration.platform} integration. Allowed: {', '.join(allowed)}",
-                         field="action_type", details={"allowed": allowed})
+        raise ConflictingInputError(
+            f"action_type: '{name}' is not an action of a {integration.platform} integration. "
+            f"Allowed: {', '.join(allowed)}", field="action_type",
+            details={"allowed": allowed})
     return types[name]
 
 
-def request_hash(request: ActionRequest) -> str:
-    """A digest of what makes two requests the same action."""
-    canonical = json.dumps({"action_type": request.action_type, "params": request.params,
+def request_hash(request: AnyAction) -> str:
+    """A digest of what makes two requests the same action: its type, the parameters as sent
+    (defaults left out, so a default that changes never turns a repeat into a new request)
+    and the trigger's data."""
+    canonical = json.dumps({"action_type": request.action_type,
+                            "params": request.params.model_dump(mode="json", exclude_unset=True),
                             "data": request.data}, sort_keys=True, separators=(",", ":"),
                            default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-async def run_action(hub: Hub, integration_id: str, request: ActionRequest,
+async def run_action(hub: Hub, integration_id: str, request: AnyAction,
                      idempotency_key: str | None = None, caller_id: str = "") -> ActionOutcome:
-    """Run an action once per caller and Idempotency-Key; a repeat answers the first outcome."""
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY:
-        raise InputError(f"Idempotency-Key must be 1 to {MAX_KEY} characters",
-                         field="Idempotency-Key")
+    """Run an action once per caller and Idempotency-Key; a repeat answers the first outcome.
+
+    `request` is valid (the route's schema checked it), the key 1 to 255 characters.
+    """
     async with hub.db.session() as session:
         integration = await get_integration(session, integration_id)
     kind = action_type(integration, request.action_type)
-    try:
-        params = kind.params.model_validate(request.params)
-    except pydantic.ValidationError as exc:
-        raise params_error(exc) from None
     run = await _claim(hub, integration, request, request_hash(request), idempotency_key,
                        caller_id)
     if run.status != "running":
         return _replay(run)
-    return await _execute(hub, integration, kind, params, request, run)
+    return await _execute(hub, integration, kind, request.params, request, run)
 
 
-async def _claim(hub: Hub, integration: Integration, request: ActionRequest, digest: str,
+async def _claim(hub: Hub, integration: Integration, request: AnyAction, digest: str,
                  key: str | None, caller_id: str) -> ActionRun:
     """A run for this call to execute (status running), or a finished one to replay."""
     deadline = time.monotonic() + WAIT_SECONDS
@@ -193,10 +180,10 @@ async def _existing(hub: Hub, integration: Integration, run: ActionRun, digest: 
                     deadline: float) -> ActionRun | None:
     """Replay, re-run or keep waiting for a run that already holds this key (None: wait)."""
     if run.request_hash != digest:
-        raise ConflictError(f"Idempotency-Key '{key}' was already used for a different action "
-                            "request on this integration; use a new key for a new request",
-                            field="Idempotency-Key", details={"idempotency_key": key,
-                                                              "action_run_id": run.id})
+        raise IdempotencyKeyReusedError(
+            f"Idempotency-Key '{key}' was already used for a different action request on this "
+            "integration; use a new key for a new request", field="Idempotency-Key",
+            details={"idempotency_key": key, "action_run_id": run.id})
     if run.status == "succeeded" or (run.status == "failed" and _final(run.error)):
         return run
     abandoned = run.status == "running" and utcnow() - run.updated_at > STALE_AFTER
@@ -212,7 +199,7 @@ async def _existing(hub: Hub, integration: Integration, run: ActionRun, digest: 
     if time.monotonic() > deadline:
         # Its owner may finish, or stop touching it: either way, retry when it goes stale.
         left = STALE_AFTER - (utcnow() - run.updated_at)
-        raise RunInProgressError(key, run, max(1, int(left.total_seconds()) + 1))
+        raise RunInProgressError(key, run.id, max(1, int(left.total_seconds()) + 1))
     return None
 
 
@@ -240,7 +227,7 @@ def _replay(run: ActionRun) -> ActionOutcome:
 
 
 async def _execute(hub: Hub, integration: Integration, kind: ActionType, params: ActionParams,
-                   request: ActionRequest, run: ActionRun) -> ActionOutcome:
+                   request: AnyAction, run: ActionRun) -> ActionOutcome:
     from ledgerlink.integrations.xero_access import client_for
 
     failure: LedgerlinkError | None = None
@@ -304,6 +291,5 @@ async def _keep_alive(hub: Hub, run_id: str, lease: str) -> None:
 def _error_record(exc: LedgerlinkError) -> dict[str, Any]:
     """What is kept of a failure: the answer given (never a secret) and whether it is final."""
     final = isinstance(exc, InputError | ValidationError | NotFoundError)
-    status = 422 if isinstance(exc, ValidationError) else exc.status
-    return {"status": status, "code": exc.code, "message": exc.message, "field": exc.field,
+    return {"status": exc.status, "code": exc.code, "message": exc.message, "field": exc.field,
             "details": exc.details or None, "final": final}

@@ -9,15 +9,15 @@ contacts) refuses the second create, and that answer sends us back to the search
 from __future__ import annotations
 
 import asyncio
-import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ledgerlink.crm import service as crm
 from ledgerlink.db.models.crm import CrmContact, Customer
 from ledgerlink.errors import NotFoundError, ValidationError
-from ledgerlink.integrations.actions_context import ActionContext, as_uuid_text, crm_record
-from ledgerlink.integrations.actions_schemas import ContactResult, CreateContactParams
+from ledgerlink.integrations.actions_context import ActionContext, crm_record
+from ledgerlink.integrations.actions_results import ContactResult
+from ledgerlink.integrations.actions_schemas import CreateContactParams
 from ledgerlink.providers.xero.actions import (
     ContactId,
     CreateContact,
@@ -110,8 +110,7 @@ def from_fields(params: CreateContactParams) -> ContactSource:
 
 
 def _lock(ctx: ActionContext, source: ContactSource) -> asyncio.Lock:
-    locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = \
-        ctx.hub.extras.setdefault("action_contact_locks", weakref.WeakValueDictionary())
+    locks = ctx.hub.contact_locks
     key = (ctx.client.tenant_id, _folded(source.name))
     lock = locks.get(key)
     if lock is None:
@@ -223,14 +222,12 @@ def _link_later(ctx: ActionContext, source: ContactSource, contact_id: str) -> N
 async def create_contact_action(ctx: ActionContext, params: CreateContactParams) -> ContactResult:
     """xero_create_contact: from a CRM customer, a CRM contact, or explicit fields."""
     if params.customer_id:
-        field = "params.customer_id"
-        customer = await crm_record(crm.get_customer(
-            ctx.session, as_uuid_text(params.customer_id, field)), field)
+        customer = await crm_record(crm.get_customer(ctx.session, params.customer_id),
+                                    "params.customer_id")
         source = from_customer(customer)
     elif params.crm_contact_id:
-        field = "params.crm_contact_id"
-        person = await crm_record(crm.get_crm_contact(
-            ctx.session, as_uuid_text(params.crm_contact_id, field)), field)
+        person = await crm_record(crm.get_crm_contact(ctx.session, params.crm_contact_id),
+                                  "params.crm_contact_id")
         source = from_crm_contact(person)
     else:
         source = from_fields(params)

@@ -9,20 +9,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.crm import service as crm
 from ledgerlink.crm.views import DealContext, DealLine
 from ledgerlink.email import service as email_service
+from ledgerlink.email.recipients import check_recipient
 from ledgerlink.email.schemas import EmailOutcome
-from ledgerlink.errors import InputError, LedgerlinkError, NotFoundError
+from ledgerlink.errors import (
+    ConflictingInputError,
+    LedgerlinkError,
+    NotFoundError,
+    UnknownReferenceError,
+)
 from ledgerlink.integrations.actions_contacts import (
     ContactSource,
     from_crm_contact,
     from_customer,
     resolve,
 )
-from ledgerlink.integrations.actions_context import ActionContext, as_uuid_text, crm_record
+from ledgerlink.integrations.actions_context import ActionContext, crm_record, stored_id
+from ledgerlink.integrations.actions_results import InvoiceResult
 from ledgerlink.integrations.actions_schemas import (
     INVOICE_CHANGES,
     CreateInvoiceParams,
     InvoiceEmail,
-    InvoiceResult,
     UpdateInvoiceParams,
 )
 from ledgerlink.providers.xero.actions import (
@@ -36,17 +42,25 @@ from ledgerlink.providers.xero.actions import (
     update_invoice,
     void_invoice,
 )
-from ledgerlink.providers.xero.models import Invoice
+from ledgerlink.providers.xero.models import Invoice, InvoiceStatus
 
 
 async def load_deal(ctx: ActionContext, given: str | None, *, why: str) -> DealContext:
-    """The deal named by params.deal_id or data.deal.id, or a 422 naming params.deal_id."""
-    deal_id = ctx.deal_id(given)
-    field = "params.deal_id"
-    if not deal_id:
-        raise InputError(f"{field}: required {why} (or give data.deal.id)", field=field)
-    return await crm_record(crm.get_deal_context(ctx.session, as_uuid_text(deal_id, field)),
-                            field)
+    """The deal named by params.deal_id, else by data.deal.id (422 when neither names one)."""
+    if given is not None:
+        deal_id, field = given, "params.deal_id"
+    else:
+        named = ctx.data_deal_id()
+        if named is None:
+            raise ConflictingInputError(f"params.deal_id: required {why}: give params.deal_id "
+                                        "or data.deal.id", field="params.deal_id")
+        deal_id, field = stored_id(named), "data.deal.id"
+    return await crm_record(crm.get_deal_context(ctx.session, deal_id), field)
+
+
+def names_deal(ctx: ActionContext, given: str | None) -> bool:
+    """Whether params.deal_id or data.deal.id names a deal."""
+    return given is not None or ctx.data_deal_id() is not None
 
 
 def contact_source(deal: DealContext) -> ContactSource:
@@ -55,8 +69,9 @@ def contact_source(deal: DealContext) -> ContactSource:
         return from_customer(deal.customer, deal.primary_contact)
     if deal.primary_contact is not None:
         return from_crm_contact(deal.primary_contact)
-    raise InputError(f"params.deal_id: deal {deal.deal.id} has neither a customer nor a primary "
-                     "contact, so there is no one to invoice", field="params.deal_id")
+    raise ConflictingInputError(f"params.deal_id: deal {deal.deal.id} has neither a customer "
+                                "nor a primary contact, so there is no one to invoice",
+                                field="params.deal_id")
 
 
 def _line(line: DealLine, params: CreateInvoiceParams) -> dict[str, Any]:
@@ -81,7 +96,8 @@ async def send_email(ctx: ActionContext, params: InvoiceEmail, invoice: Invoice,
         outcome = await email_service.send_invoice_email(
             ctx.session, ctx.hub, integration=ctx.integration, client=ctx.client,
             invoice=invoice.model_dump(mode="json", by_alias=True, exclude_none=True),
-            deal_context=deal, params=params, operation_id=ctx.operation("email"))
+            deal_context=deal, params=params, operation_id=ctx.operation("email"),
+            prefix="params.")
     except LedgerlinkError as exc:
         if not wrote:
             raise
@@ -90,8 +106,17 @@ async def send_email(ctx: ActionContext, params: InvoiceEmail, invoice: Invoice,
     return outcome, None
 
 
+async def check_email(ctx: ActionContext, params: InvoiceEmail,
+                      deal: DealContext | None) -> None:
+    """The email's own checks (SMTP, configuration, templates, recipient), before anything is
+    written to Xero."""
+    await email_service.check_email_ready(ctx.session, ctx.hub, params, prefix="params.")
+    await check_recipient(ctx.session, params, deal, prefix="params.")
+
+
 def invoice_result(invoice: Invoice, *, deal_id: str | None, contact_created: bool | None,
-                   email: EmailOutcome, email_error: dict[str, Any] | None) -> InvoiceResult:
+                   email: EmailOutcome, email_error: dict[str, Any] | None,
+                   approved_for_email: bool = False) -> InvoiceResult:
     """The action result of an invoice."""
     contact = invoice.contact
     return InvoiceResult(
@@ -102,21 +127,25 @@ def invoice_result(invoice: Invoice, *, deal_id: str | None, contact_created: bo
         sub_total=invoice.sub_total, total_tax=invoice.total_tax, total=invoice.total,
         amount_due=invoice.amount_due, contact_id=contact.contact_id if contact else None,
         contact_name=contact.name if contact else None, contact_created=contact_created,
-        deal_id=deal_id, email=email, email_error=email_error)
+        deal_id=deal_id, approved_for_email=approved_for_email, email=email,
+        email_error=email_error)
 
 
 async def create_invoice_action(ctx: ActionContext,
                                 params: CreateInvoiceParams) -> InvoiceResult:
-    """xero_create_invoice (and its alias): the deal's lines billed to its resolved contact."""
+    """xero_create_invoice (and its alias): the deal's lines billed to its resolved contact.
+
+    Xero emails only approved invoices: asked for an email without a status, it is created
+    AUTHORISED, and the result says so.
+    """
     deal = await load_deal(ctx, params.deal_id, why="to create an invoice from a deal")
     if not deal.deal_products:
-        raise InputError(f"params.deal_id: deal {deal.deal.id} has no products to invoice",
-                         field="params.deal_id")
+        raise ConflictingInputError(f"params.deal_id: deal {deal.deal.id} has no products to "
+                                    "invoice", field="params.deal_id")
     source = contact_source(deal)
-    # The email module's own check (SMTP, configuration, templates, CRM contact), before
-    # anything is written to Xero.
-    await email_service.check_email_ready(ctx.session, ctx.hub, params, prefix="params.")
+    await check_email(ctx, params, deal)
     resolved = await resolve(ctx, source)
+    approve = params.status is None and params.email_mode != "none"
     body = {"operation_id": ctx.operation("invoice"), "type": "ACCREC",
             "contact": {"contact_id": resolved.contact_id},
             "line_items": [_line(line, params) for line in deal.deal_products],
@@ -126,7 +155,8 @@ async def create_invoice_action(ctx: ActionContext,
             "invoice_number": params.invoice_number,
             "line_amount_types": params.line_amount_types,
             "currency_code": params.currency_code or deal.deal.currency,
-            "status": params.status.value, "branding_theme_id": params.branding_theme_id}
+            "status": "AUTHORISED" if approve else params.status or "DRAFT",
+            "branding_theme_id": params.branding_theme_id}
     invoice = await create_invoice(ctx.client, CreateInvoice.model_validate(
         {k: v for k, v in body.items() if v is not None}))
     deal_id, invoice_id = deal.deal.id, str(invoice.invoice_id)
@@ -137,34 +167,43 @@ async def create_invoice_action(ctx: ActionContext,
     ctx.defer(link)
     email, error = await send_email(ctx, params, invoice, deal)
     return invoice_result(invoice, deal_id=deal_id, contact_created=resolved.created,
-                          email=email, email_error=error)
+                          email=email, email_error=error, approved_for_email=approve)
 
 
 async def update_invoice_action(ctx: ActionContext,
                                 params: UpdateInvoiceParams) -> InvoiceResult:
-    """xero_update_invoice: change fields (Xero's status rules apply), then email if asked."""
+    """xero_update_invoice: change fields (Xero's status rules apply), then email if asked.
+
+    An email without a status approves a DRAFT invoice first (Xero emails only approved ones).
+    """
     deal = None
-    if ctx.deal_id(params.deal_id):
+    if names_deal(ctx, params.deal_id):
         deal = await load_deal(ctx, params.deal_id, why="")
-    # The email module's own check (SMTP, configuration, templates, CRM contact), before
-    # anything is written to Xero.
-    await email_service.check_email_ready(ctx.session, ctx.hub, params, prefix="params.")
+    await check_email(ctx, params, deal)
     changes = {name: getattr(params, name) for name in INVOICE_CHANGES
                if getattr(params, name) is not None}
+    if params.line_items is not None:
+        changes["line_items"] = [line.model_dump(exclude_none=True)
+                                 for line in params.line_items]
     terminal = None
-    if params.status is not None:
-        changes["status"] = params.status.value
-        if params.status.value in ("DELETED", "VOIDED"):
-            terminal = changes.pop("status")  # Xero deletes and voids by their own requests
+    if params.status in ("DELETED", "VOIDED"):
+        terminal = changes.pop("status")  # Xero deletes and voids by their own requests
     try:
         invoice = await _apply(ctx, params.invoice_id, changes, terminal)
     except NotFoundError:
-        raise InputError(f"params.invoice_id: Xero has no invoice {params.invoice_id}",
-                         field="params.invoice_id") from None
+        raise UnknownReferenceError(f"params.invoice_id: Xero has no invoice "
+                                    f"{params.invoice_id}", field="params.invoice_id") from None
+    approve = params.email_mode != "none" and params.status is None \
+        and invoice.status == InvoiceStatus.DRAFT
+    if approve:
+        invoice = await update_invoice(ctx.client, UpdateInvoice.model_validate(
+            {"operation_id": ctx.operation("approve"), "invoice_id": params.invoice_id,
+             "status": "AUTHORISED"}))
     email, error = await send_email(ctx, params, invoice, deal,
-                                    wrote=bool(changes) or terminal is not None)
+                                    wrote=bool(changes) or terminal is not None or approve)
     return invoice_result(invoice, deal_id=deal.deal.id if deal else None,
-                          contact_created=None, email=email, email_error=error)
+                          contact_created=None, email=email, email_error=error,
+                          approved_for_email=approve)
 
 
 async def _apply(ctx: ActionContext, invoice_id: str, changes: dict[str, Any],

@@ -16,18 +16,17 @@ from typing import Any
 from ledgerlink.crm import service as crm
 from ledgerlink.crm.types import is_usage_based
 from ledgerlink.db.models.crm import Product
-from ledgerlink.errors import InputError
-from ledgerlink.integrations.actions_context import ActionContext, as_uuid_text
+from ledgerlink.errors import ConflictingInputError, InputError, UnknownReferenceError
+from ledgerlink.integrations.actions_context import ActionContext
 from ledgerlink.integrations.actions_invoices import load_deal
-from ledgerlink.integrations.actions_schemas import (
-    RepeatingInvoiceParams,
+from ledgerlink.integrations.actions_results import (
     RepeatingInvoiceResult,
     ScheduleResult,
-    ScheduleUnit,
     SkippedProduct,
 )
+from ledgerlink.integrations.actions_schemas import RepeatingInvoiceParams
 from ledgerlink.providers.xero.actions_base import first, write_key
-from ledgerlink.providers.xero.models import RepeatingInvoice
+from ledgerlink.providers.xero.models import RepeatingInvoice, ScheduleUnit
 
 XERO_ACTION = "create_repeating_invoice"
 
@@ -43,11 +42,11 @@ class Billed:
     discount_rate: Decimal | None = None
 
 
-def xero_schedule(unit: ScheduleUnit, period: int) -> tuple[str, int]:
+def xero_schedule(unit: str, period: int) -> tuple[ScheduleUnit, int]:
     """Xero's (Unit, Period) for ours: YEARLY is MONTHLY with 12 × period."""
-    if unit is ScheduleUnit.YEARLY:
-        return ScheduleUnit.MONTHLY.value, 12 * period
-    return unit.value, period
+    if unit == "YEARLY":
+        return ScheduleUnit.MONTHLY, 12 * period
+    return ScheduleUnit(unit), period
 
 
 async def _selected(ctx: ActionContext, params: RepeatingInvoiceParams) -> tuple[list[Billed],
@@ -57,26 +56,28 @@ async def _selected(ctx: ActionContext, params: RepeatingInvoiceParams) -> tuple
         field = "params.deal_product_ids"
         deal = await load_deal(ctx, params.deal_id, why="with deal_product_ids")
         lines = {line.id: line for line in deal.deal_products}
-        wanted = [as_uuid_text(value, field) for value in params.deal_product_ids]
+        wanted = list(params.deal_product_ids)
         missing = [value for value in wanted if value not in lines]
         if missing:
-            raise InputError(f"{field}: not products of deal {deal.deal.id}: "
-                             f"{', '.join(missing)}", field=field, details={"missing": missing})
+            raise UnknownReferenceError(f"{field}: not products of deal {deal.deal.id}: "
+                                        f"{', '.join(missing)}", field=field,
+                                        details={"missing": missing})
         return [Billed(lines[i].product, lines[i].quantity, lines[i].effective_unit_price,
                        lines[i].effective_description, lines[i].discount_rate)
                 for i in wanted], field
     field = "params.product_ids"
-    ids = [as_uuid_text(value, field) for value in params.product_ids or []]
+    ids = list(params.product_ids or [])
     try:
         products = await crm.get_products(ctx.session, ids)
-    except InputError as exc:
-        raise InputError(f"params.{exc.message}", field=field, details=exc.details) from None
+    except InputError as exc:  # the CRM's refusal names product_ids: name ours
+        raise UnknownReferenceError(f"params.{exc.message}", field=field,
+                                    details=exc.details) from None
     return [Billed(p, Decimal(1), p.unit_price, p.description or p.name) for p in products], field
 
 
 def _element(params: RepeatingInvoiceParams, billed: list[Billed]) -> dict[str, Any]:
     unit, period = xero_schedule(params.schedule_unit, params.schedule_period)
-    schedule: dict[str, Any] = {"Period": period, "Unit": unit,
+    schedule: dict[str, Any] = {"Period": period, "Unit": unit.value,
                                 "DueDate": params.due_days or 0,
                                 "DueDateType": "DAYSAFTERINVOICEDATE",
                                 "StartDate": params.start_date, "EndDate": params.end_date}
@@ -93,7 +94,7 @@ def _element(params: RepeatingInvoiceParams, billed: list[Billed]) -> dict[str, 
         "Type": "ACCREC", "Contact": {"ContactID": params.contact_id},
         "Schedule": {k: v for k, v in schedule.items() if v is not None},
         "LineItems": lines, "Reference": params.reference,
-        "LineAmountTypes": params.line_amount_types.value if params.line_amount_types else None,
+        "LineAmountTypes": params.line_amount_types,
         # Approved templates raise approved invoices; only those can be sent automatically.
         "Status": "AUTHORISED", "ApprovedForSending": approve, "SendCopy": False,
         "MarkAsSent": not approve, "IncludePDF": approve}
@@ -109,9 +110,10 @@ async def create_repeating_action(ctx: ActionContext,
                               reason="Usage-Based products are not billed on repeating invoices")
                for item in chosen if is_usage_based(item.product.category)]
     if not billed:
-        raise InputError(f"{field}: every selected product is Usage-Based, and Usage-Based "
-                         "products are skipped on repeating invoices: nothing is left to bill",
-                         field=field, details={"skipped": [s.product_id for s in skipped]})
+        raise ConflictingInputError(
+            f"{field}: every selected product is Usage-Based, and Usage-Based products are "
+            "skipped on repeating invoices: nothing is left to bill", field=field,
+            details={"skipped": [s.product_id for s in skipped]})
     client = ctx.client
     body = await client.write("PUT", "/RepeatingInvoices",
                               {"RepeatingInvoices": [_element(params, billed)]},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Body
 
 from ledgerlink.api.deps import HubDep, IntegrationsRead, SessionDep
 from ledgerlink.api.ids import RecordId
@@ -16,6 +18,7 @@ from ledgerlink.integrations.schemas import (
     QueryRequest,
     QueryResult,
     Tenant,
+    query_examples,
 )
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
@@ -51,20 +54,29 @@ async def get_integration(integration_id: RecordId, session: SessionDep,
                                                                           integration_id)))
 
 
+QueryBody = Annotated[QueryRequest, Body(
+    examples=query_examples(),
+    description="The query: `query_type` selects the branch and its `params`")]
+
+
 @router.post("/{integration_id}/query", response_model=QueryResult,
              summary="Query an integration (read-only)",
              responses=error_responses(
                  400, 401, 403, 404, 409, 422, 429, 502, d404="No integration has this id",
                  d409="The integration is not active (e.g. needs_reauth: reconnect it)",
-                 d422="Unknown query_type or bad params, naming the allowed values; or Xero "
-                      "refused the query (with Xero's message)"))
-async def query(integration_id: RecordId, body: QueryRequest, session: SessionDep, hub: HubDep,
-                _: IntegrationsRead) -> QueryResult:
-    """Run a read-only query. Xero query types: xero_contacts, xero_contact_detail,
-    xero_accounts, xero_tax_rates, xero_invoices, xero_invoices_by_contact,
-    xero_profit_and_loss, xero_balance_sheet, xero_aged_receivables, xero_aged_payables,
-    xero_aged_receivables_summary, xero_aged_payables_summary. Date parameters accept
-    snake_case and camelCase. Unknown types and bad parameters get a 422 naming the
-    allowed values."""
+                 d422="invalid_input: an unknown query_type (the message names the allowed "
+                      "ones) or a parameter the schema refuses; conflicting_input: two "
+                      "spellings of one parameter with different values, or a start date "
+                      "after its end date; or Xero refused the query (with Xero's message)"))
+async def query_integration(integration_id: RecordId, body: QueryBody, session: SessionDep,
+                            hub: HubDep, _: IntegrationsRead) -> QueryResult:
+    """Run a read-only query. The body is one of the query types, chosen by `query_type`
+    (xero_contacts, xero_contact_detail, xero_accounts, xero_tax_rates, xero_invoices,
+    xero_invoices_by_contact, xero_profit_and_loss, xero_balance_sheet, xero_aged_receivables,
+    xero_aged_payables, xero_aged_receivables_summary, xero_aged_payables_summary), each with
+    its own `params`. Every parameter is accepted in snake_case and camelCase (`date_from`,
+    `dateFrom`; xero_invoices also takes `from_date`/`fromDate`, the aged summaries `as_at`/
+    `asAt` for `date`): each spelling is a property of the schema. The aged summaries count
+    open AUTHORISED invoices; `net_credit_notes: true` also subtracts unapplied credit notes."""
     data = await service.run_query(session, hub, integration_id, body.query_type, body.params)
     return QueryResult(query_type=body.query_type, data=data)

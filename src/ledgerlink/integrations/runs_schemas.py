@@ -23,19 +23,22 @@ class ActionRunOut(BaseModel):
         "status_code": 200, "result": {
             "action_type": "xero_create_contact", "action_run_id": _RUN,
             "data": {"contact_id": "8138a266-fb42-49b2-a104-014b7045753d",
-                     "name": "Harbourside Joinery Ltd", "created": True}},
-        "error": None}]})
+                     "name": "Harbourside Joinery Ltd", "created": True}}}]})
 
     id: str
     integration_id: str
     action_type: str
     status: Literal["running", "succeeded", "failed"]
-    idempotency_key: str | None = Field(description="The caller's Idempotency-Key, if any")
+    idempotency_key: str | None = Field(default=None,
+                                        description="The caller's Idempotency-Key, if any")
     created_at: datetime
     updated_at: datetime = Field(description="While running: the owner's last sign of life")
-    status_code: int | None = Field(description="The HTTP status the run answered with")
-    result: dict[str, Any] | None = Field(description="The answer of a succeeded run")
+    status_code: int | None = Field(default=None,
+                                    description="The HTTP status the run answered with")
+    result: dict[str, Any] | None = Field(default=None,
+                                          description="The answer of a succeeded run")
     error: dict[str, Any] | None = Field(
+        default=None,
         description="The error of a failed run: `code`, `message`, `field`, `details`")
 
     @classmethod
@@ -47,7 +50,8 @@ class ActionRunOut(BaseModel):
             status_code = int(run.result.get("status_code", 200))
         if run.error is not None:
             status_code = int(run.error.get("status", 500))
-            error = {k: run.error.get(k) for k in ("code", "message", "field", "details")}
+            error = {k: run.error.get(k) for k in ("code", "message", "field")}
+            error["details"] = run.error.get("details") or {}
         return cls(id=run.id, integration_id=run.integration_id, action_type=run.action_type,
                    status=run.status,  # type: ignore[arg-type]
                    idempotency_key=run.idempotency_key, created_at=run.created_at,

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field
 from pydantic.config import JsonDict
 
-from ledgerlink.inputs import SINGLE_LINE, check_json
+from ledgerlink import examples as ex
+from ledgerlink.inputs import check_json
+from ledgerlink.providers.xero.aging import XeroAgedSummaryParams
+from ledgerlink.providers.xero.queries import (
+    XeroAccountsParams,
+    XeroAgedByContactParams,
+    XeroBalanceSheetParams,
+    XeroContactDetailParams,
+    XeroContactsParams,
+    XeroInvoicesByContactParams,
+    XeroInvoicesParams,
+    XeroProfitAndLossParams,
+    XeroTaxRatesParams,
+)
 
 IntegrationStatus = Literal["active", "needs_reauth", "disconnected", "error"]
 
@@ -24,7 +37,7 @@ class Tenant(BaseModel):
 _INTEGRATION: JsonDict = {
     "id": "0b5a4f7e-2f0c-4d3e-9d54-1c2b3a4d5e6f", "platform": "xero",
     "name": "Harbourside Joinery Ltd", "status": "active", "status_reason": None,
-    "tenant": {"id": "ae2ab026-0b53-4e7c-ba65-f0407a6e75f5",
+    "tenant": {"id": ex.TENANT_ID,
                "name": "Harbourside Joinery Ltd", "type": "ORGANISATION"},
     "connection_kind": "oauth_authorization_code",
     "connected_at": "2026-11-21T09:00:00Z", "disconnected_at": None,
@@ -65,66 +78,154 @@ class IntegrationEnvelope(BaseModel):
     data: IntegrationOut
 
 
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    """A JSON schema with its `$defs` references replaced by the definitions themselves."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            rest = {k: v for k, v in node.items() if k != "$ref"}
-            return {**_inline(defs[ref.rsplit("/", 1)[1]], defs), **_inline(rest, defs)}
-        return {k: _inline(v, defs) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
+# ---- queries: one branch per query type, told apart by `query_type` -------------------------
+class _Query(BaseModel):
+    """A read-only query: `query_type` names it, `params` are its parameters."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
-def query_variants() -> list[JsonDict]:
-    """One schema per query type: its name as a constant and its parameters."""
-    from ledgerlink.providers.xero import aging, reports  # noqa: F401  (register their queries)
-    from ledgerlink.providers.xero.queries import QUERIES
-
-    variants: list[JsonDict] = []
-    for name, spec in sorted(QUERIES.items()):
-        params = spec.params.model_json_schema()
-        params = _inline(params, params.pop("$defs", {}))
-        params.pop("title", None)
-        variants.append({"title": name, "description": spec.description, "type": "object",
-                         "properties": {"query_type": {"const": name}, "params": params},
-                         "required": ["query_type"], "additionalProperties": False})
-    return variants
+def _example(query_type: str, params: JsonDict) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [{"query_type": query_type,
+                                                       "params": params}]})
 
 
-QUERY_EXAMPLES: list[JsonDict] = [
-    {"query_type": "xero_invoices", "params": {"statuses": ["AUTHORISED"],
-                                               "date_from": "2026-01-01"}},
-    {"query_type": "xero_aged_receivables_summary", "params": {"date": "2026-11-21"}},
-    {"query_type": "xero_profit_and_loss", "params": {"fromDate": "2026-04-01",
-                                                      "toDate": "2026-10-31"}}]
+def _bounded(data: Any) -> Any:
+    # Before the tag is even looked for: a body of 100,000 unknown keys is one error, not
+    # 100,000 of them (nor a missing tag), and no text holds a control character.
+    return check_json(_Query, data)
 
 
-def _document_query_types(schema: JsonDict) -> None:
-    # Documentation only: the service validates, so an unknown type's 422 lists what is allowed.
-    variants = query_variants()
-    properties = schema["properties"]
-    assert isinstance(properties, dict) and isinstance(properties["query_type"], dict)
-    properties["query_type"]["enum"] = [v["title"] for v in variants]
-    schema["oneOf"] = list(variants)
-    schema["examples"] = list(QUERY_EXAMPLES)
+# Records of the demo organisation, so every example runs against `make demo`.
+_CONTACT = ex.XERO_CONTACT_ID
+_SUPPLIER = ex.XERO_SUPPLIER_ID
 
 
-class QueryRequest(BaseModel):
-    """A read-only query: its type and parameters (snake_case and camelCase names accepted)."""
+class XeroContactsQuery(_Query):
+    """xero_contacts: every active contact, or one page of 100; `search` matches names,
+    numbers and emails."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_query_types)
+    model_config = _example("xero_contacts", {"search": "Aroha", "page": 1})
+    query_type: Literal["xero_contacts"]
+    params: XeroContactsParams = Field(default_factory=XeroContactsParams)
 
-    query_type: Annotated[str, StringConstraints(max_length=100), SINGLE_LINE] = Field(
-        description="The query type; each one's parameters are in the schema's variants (e.g. "
-        "xero_invoices, xero_aged_receivables_summary)", examples=["xero_invoices"])
-    params: dict[str, Any] = Field(default_factory=dict, description="The query type's "
-                                   "parameters; dates as YYYY-MM-DD, in snake_case or camelCase")
 
-    # Before validation: a body of 100,000 unknown keys is one error, not 100,000 of them.
-    _checked = model_validator(mode="before")(check_json)
+class XeroContactDetailQuery(_Query):
+    """xero_contact_detail: one contact with addresses, phones and balances."""
+
+    model_config = _example("xero_contact_detail", {"contact_id": _CONTACT})
+    query_type: Literal["xero_contact_detail"]
+    params: XeroContactDetailParams
+
+
+class XeroAccountsQuery(_Query):
+    """xero_accounts: the chart of accounts, optionally of one type."""
+
+    model_config = _example("xero_accounts", {"type": "BANK"})
+    query_type: Literal["xero_accounts"]
+    params: XeroAccountsParams = Field(default_factory=XeroAccountsParams)
+
+
+class XeroTaxRatesQuery(_Query):
+    """xero_tax_rates: the tax rates, optionally of one status."""
+
+    model_config = _example("xero_tax_rates", {"status": "ACTIVE"})
+    query_type: Literal["xero_tax_rates"]
+    params: XeroTaxRatesParams = Field(default_factory=XeroTaxRatesParams)
+
+
+class XeroInvoicesQuery(_Query):
+    """xero_invoices: invoices by status and invoice date (an inclusive range)."""
+
+    model_config = _example("xero_invoices", {"statuses": ["AUTHORISED"],
+                                              "date_from": "2026-01-01", "date_to": "2026-06-30"})
+    query_type: Literal["xero_invoices"]
+    params: XeroInvoicesParams = Field(default_factory=XeroInvoicesParams)
+
+
+class XeroInvoicesByContactQuery(_Query):
+    """xero_invoices_by_contact: one contact's invoices, optionally by status."""
+
+    model_config = _example("xero_invoices_by_contact", {"contact_id": _CONTACT,
+                                                         "statuses": "AUTHORISED,PAID"})
+    query_type: Literal["xero_invoices_by_contact"]
+    params: XeroInvoicesByContactParams
+
+
+class XeroProfitAndLossQuery(_Query):
+    """xero_profit_and_loss: Xero's Profit and Loss report, as Xero structures it."""
+
+    model_config = _example("xero_profit_and_loss", {"fromDate": "2026-04-01",
+                                                     "toDate": "2026-10-31", "periods": 2,
+                                                     "timeframe": "MONTH"})
+    query_type: Literal["xero_profit_and_loss"]
+    params: XeroProfitAndLossParams = Field(default_factory=XeroProfitAndLossParams)
+
+
+class XeroBalanceSheetQuery(_Query):
+    """xero_balance_sheet: Xero's Balance Sheet report, as Xero structures it."""
+
+    model_config = _example("xero_balance_sheet", {"date": "2026-06-30", "periods": 2,
+                                                   "timeframe": "QUARTER"})
+    query_type: Literal["xero_balance_sheet"]
+    params: XeroBalanceSheetParams = Field(default_factory=XeroBalanceSheetParams)
+
+
+class XeroAgedReceivablesQuery(_Query):
+    """xero_aged_receivables: Xero's aged receivables report of one contact."""
+
+    model_config = _example("xero_aged_receivables", {"contact_id": _CONTACT,
+                                                      "date": "2026-11-21"})
+    query_type: Literal["xero_aged_receivables"]
+    params: XeroAgedByContactParams
+
+
+class XeroAgedPayablesQuery(_Query):
+    """xero_aged_payables: Xero's aged payables report of one contact."""
+
+    model_config = _example("xero_aged_payables", {"contactId": _SUPPLIER})
+    query_type: Literal["xero_aged_payables"]
+    params: XeroAgedByContactParams
+
+
+class XeroAgedReceivablesSummaryQuery(_Query):
+    """xero_aged_receivables_summary: what every customer owes, aged, from the open
+    AUTHORISED sales invoices (`net_credit_notes` also subtracts unapplied credit notes)."""
+
+    model_config = _example("xero_aged_receivables_summary", {"date": "2026-11-21"})
+    query_type: Literal["xero_aged_receivables_summary"]
+    params: XeroAgedSummaryParams = Field(default_factory=XeroAgedSummaryParams)
+
+
+class XeroAgedPayablesSummaryQuery(_Query):
+    """xero_aged_payables_summary: what is owed to every supplier, aged, from the open
+    AUTHORISED bills (`net_credit_notes` also subtracts unapplied credit notes)."""
+
+    model_config = _example("xero_aged_payables_summary", {"as_at": "2026-11-21",
+                                                           "net_credit_notes": True})
+    query_type: Literal["xero_aged_payables_summary"]
+    params: XeroAgedSummaryParams = Field(default_factory=XeroAgedSummaryParams)
+
+
+QueryRequest = Annotated[
+    XeroContactsQuery | XeroContactDetailQuery | XeroAccountsQuery | XeroTaxRatesQuery
+    | XeroInvoicesQuery | XeroInvoicesByContactQuery | XeroProfitAndLossQuery
+    | XeroBalanceSheetQuery | XeroAgedReceivablesQuery | XeroAgedPayablesQuery
+    | XeroAgedReceivablesSummaryQuery | XeroAgedPayablesSummaryQuery,
+    Discriminator("query_type"), BeforeValidator(_bounded)]
+"""A query: one branch per query type, chosen by `query_type` (an unknown one is refused,
+naming the allowed ones); each branch's `params` are validated by its own model."""
+
+
+def query_examples() -> list[dict[str, Any]]:
+    """Every branch's examples: the request body's examples in the published schema."""
+    union = get_args(QueryRequest)[0]
+    found: list[dict[str, Any]] = []
+    for branch in get_args(union):
+        extra = branch.model_config.get("json_schema_extra")
+        examples = extra.get("examples") if isinstance(extra, dict) else None
+        found += [e for e in examples or [] if isinstance(e, dict)]
+    return found
 
 
 class QueryResult(BaseModel):
@@ -135,11 +236,11 @@ class QueryResult(BaseModel):
             {"Name": "GST on Income", "TaxType": "OUTPUT", "Status": "ACTIVE",
              "EffectiveRate": "15.0000", "ReportTaxType": "OUTPUT"}]},
         {"query_type": "xero_aged_receivables_summary", "data": {
-            "as_at": "2026-11-21",
+            "as_at": "2026-11-21", "net_credit_notes": False,
             "totals": {"total": "1150.00", "current": "0.00", "days_1_30": "1150.00",
                        "days_31_60": "0.00", "days_61_90": "0.00", "days_90_plus": "0.00"},
-            "contacts": [{"contact_id": "5b96e86b-418e-48e8-8949-308c14aec278",
-                          "contact_name": "Ridgeway Bakery", "total_outstanding": "1150.00",
+            "contacts": [{"contact_id": ex.XERO_CONTACT_ID,
+                          "contact_name": "Aroha Interiors", "total_outstanding": "1150.00",
                           "current": "0.00", "days_1_30": "1150.00", "days_31_60": "0.00",
                           "days_61_90": "0.00", "days_90_plus": "0.00",
                           "invoice_count": 1}]}}]})

@@ -10,17 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.db.base import utcnow
 from ledgerlink.db.models.integrations import Integration, ProviderGrant
-from ledgerlink.errors import ConflictError, InputError, RecordNotFoundError
+from ledgerlink.errors import InputError, IntegrationNotActiveError, RecordNotFoundError
 from ledgerlink.http.auth import ConnectionKind, TokenSet
 from ledgerlink.hub import Hub
 from ledgerlink.integrations import repository
 from ledgerlink.providers.xero.oauth import XeroConnection
-
-# A query reuses an active integration's row (with its grant) for this long, so a busy caller's
-# queries skip the lookup. Queries only read: a status change made by another process is seen
-# at most this late; this process's own changes (connect_xero) drop the entry at once.
-QUERY_LOOKUP_SECONDS = 1.0
-_LOOKUPS = "query_lookups"
 
 
 async def list_integrations(session: AsyncSession) -> list[Integration]:
@@ -40,13 +34,16 @@ def require_usable(integration: Integration, what: str) -> None:
     """Queries and actions need an active integration; anything else is a clear 409."""
     if integration.status == "active":
         return
-    hints = {"needs_reauth": "Xero refused its stored refresh token: reconnect it in the "
-                             "ledgerlink console (its configuration and data are kept).",
-             "disconnected": "It was disconnected; connect the organisation again.",
+    refused = ("its personal access token" if integration.connection_kind == "static_token"
+               else "its stored refresh token")
+    again = (f"on /console/integrations/{integration.id}/reconnect or with `ledgerlink connect "
+             f"xero --reconnect {integration.id}` (its configuration and data are kept)")
+    hints = {"needs_reauth": f"Xero refused {refused}: reconnect it {again}.",
+             "disconnected": f"It was disconnected; connect it again {again}.",
              "error": "It is in an error state: " + (integration.status_reason or "see logs.")}
-    raise ConflictError(f"Integration {integration.id} is {integration.status}, so {what} "
-                        f"cannot run. {hints.get(integration.status, '')}".strip(),
-                        details={"status": integration.status})
+    raise IntegrationNotActiveError(
+        f"Integration {integration.id} is {integration.status}, so {what} cannot run. "
+        f"{hints.get(integration.status, '')}".strip(), details={"status": integration.status})
 
 
 async def connect_xero(session: AsyncSession, hub: Hub, tokens: TokenSet,
@@ -88,18 +85,21 @@ async def connect_xero(session: AsyncSession, hub: Hub, tokens: TokenSet,
 
 def forget_lookup(hub: Hub, integration_id: str | None = None) -> None:
     """Drop the remembered row of one integration (or of all) used by queries."""
-    lookups: dict[str, Any] = hub.extras.get(_LOOKUPS, {})
     if integration_id is None:
-        lookups.clear()
+        hub.query_lookups.clear()
     else:
-        lookups.pop(integration_id, None)
+        hub.query_lookups.pop(integration_id, None)
 
 
 async def integration_for_query(session: AsyncSession, hub: Hub,
                                 integration_id: str) -> Integration:
-    """The integration a query runs on, remembered briefly while it is active."""
-    ttl = float(hub.extras.get("query_lookup_seconds", QUERY_LOOKUP_SECONDS))
-    lookups: dict[str, tuple[Integration, float]] = hub.extras.setdefault(_LOOKUPS, {})
+    """The integration a query runs on, remembered briefly while it is active.
+
+    Queries only read: a status change made by another process is seen at most
+    `hub.query_lookup_seconds` late; this process's own changes (connect_xero) drop the entry
+    at once.
+    """
+    ttl, lookups = hub.query_lookup_seconds, hub.query_lookups
     now = time.monotonic()
     remembered = lookups.get(integration_id)
     if remembered is not None and remembered[1] > now:
@@ -119,30 +119,13 @@ async def integration_for_query(session: AsyncSession, hub: Hub,
 
 
 async def run_query(session: AsyncSession, hub: Hub, integration_id: str, query_type: str,
-                    params: dict[str, Any]) -> Any:
-    """Validate and run a read-only query on an integration."""
+                    params: pydantic.BaseModel) -> Any:
+    """Run a read-only query on an integration; `params` were validated against the query
+    type's own model (the request's tagged union), so only the integration is checked here."""
     from ledgerlink.integrations.xero_access import client_for
-    from ledgerlink.providers.xero import aging, reports  # noqa: F401  (register their queries)
-    from ledgerlink.providers.xero.queries import QUERIES
     from ledgerlink.providers.xero.queries import run_query as provider_query
 
     integration = await integration_for_query(session, hub, integration_id)
-    if query_type not in QUERIES:
-        allowed = ", ".join(sorted(QUERIES))
-        raise InputError(f"Unknown query_type '{query_type}'. Allowed: {allowed}",
-                         field="query_type", details={"allowed": sorted(QUERIES)})
     require_usable(integration, "a query")
     client = client_for(hub, integration)
-    try:
-        return await provider_query(client, query_type, params)
-    except pydantic.ValidationError as exc:
-        raise params_error(exc) from None
-
-
-def params_error(exc: pydantic.ValidationError) -> InputError:
-    """A pydantic error as a 422 naming the parameter (and allowed values where known)."""
-    problems = [{"field": "params." + ".".join(str(p) for p in e["loc"]) if e["loc"]
-                 else "params", "message": e["msg"]} for e in exc.errors()]
-    first = problems[0]
-    return InputError(f"{first['field']}: {first['message']}", field=str(first["field"]),
-                      details={"problems": problems})
+    return await provider_query(client, query_type, params)

@@ -11,16 +11,14 @@ from ledgerlink.providers.xero.provider import XeroAppSettings, XeroProvider
 
 
 def _budget(hub: Hub) -> RateBudget:
-    budget = hub.extras.get("xero_budget")
-    if budget is None:
+    if hub.xero_budget is None:
         if hub.settings.redis_url:
             from ledgerlink.http.budget_redis import RedisBudget
 
-            budget = RedisBudget(hub.settings.redis_url, XeroLimits(), None)
+            hub.xero_budget = RedisBudget(hub.settings.redis_url, XeroLimits(), None)
         else:
-            budget = MemoryBudget(XeroLimits())
-        hub.extras["xero_budget"] = budget
-    return budget  # type: ignore[no-any-return]
+            hub.xero_budget = MemoryBudget(XeroLimits())
+    return hub.xero_budget
 
 
 def app_settings(hub: Hub, client_id: str | None = None,
@@ -41,16 +39,17 @@ def app_settings(hub: Hub, client_id: str | None = None,
 def provider_for(hub: Hub, client_id: str | None = None,
                  client_secret: str | None = None) -> XeroProvider:
     """The (cached) provider of one Xero app."""
+    from ledgerlink.integrations.call_log import call_log
     from ledgerlink.integrations.tokens import DbTokenStore
 
     app = app_settings(hub, client_id, client_secret)
-    providers: dict[str, XeroProvider] = hub.extras.setdefault("xero_providers", {})
-    provider = providers.get(app.client_id)
+    provider = hub.xero_providers.get(app.client_id)
     if provider is None:
-        provider = XeroProvider(app, store=DbTokenStore(hub.db, hub.box), budget=_budget(hub))
-        providers[app.client_id] = provider
-        closers = hub.extras.setdefault("closers", [])
-        closers.append(provider.aclose)
+        # Every API attempt lands in the activity log (integrations.call_log), off the
+        # request path.
+        provider = XeroProvider(app, store=DbTokenStore(hub.db, hub.box), budget=_budget(hub),
+                                observer=call_log(hub).observer("xero"))
+        hub.xero_providers[app.client_id] = provider
     return provider
 
 

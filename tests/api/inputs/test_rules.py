@@ -7,23 +7,22 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import pytest
-from pydantic import StringConstraints, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from ledgerlink.api.ids import RecordId
-from ledgerlink.crm.types import Money, NonNegativeMoney, Percent, Quantity
+from ledgerlink.crm.types import NonNegativeMoney, Percent, Quantity
 from ledgerlink.inputs import (
     MAX_NODES,
     MULTI_LINE,
-    SINGLE_LINE,
     CurrencyCode,
     LedgerDate,
     control_problem,
     shape_problem,
+    text,
     text_problem,
 )
 
-Line = TypeAdapter(Annotated[str, StringConstraints(strip_whitespace=True, max_length=10),
-                             SINGLE_LINE])
+Line = TypeAdapter(Annotated[str, *text(10)])
 Text = TypeAdapter(Annotated[str, MULTI_LINE])
 
 
@@ -51,12 +50,14 @@ def test_line_breaks_are_text_only_in_multi_line_fields() -> None:
     for char in "\n\r\t":
         assert _refused(Line, f"a{char}b") == "control_character"
         assert Text.validate_python(f"a{char}b") == f"a{char}b"
-    # Constraints still apply first: surrounding spaces are stripped, length is bounded.
+    # Surrounding spaces are stripped, and the length bounds the text as sent (the issue: a
+    # 300-character name passed a 255 maximum because it was stripped first).
     assert Line.validate_python("  Acme  ") == "Acme"
     assert _refused(Line, "x" * 11) == "string_too_long"
+    assert _refused(Line, " " * 9 + "xy") == "string_too_long"
     # Letters of every script, emoji joiners and Persian's zero-width non-joiner are text.
-    for text in ("Ōtautahi", "مرحبا", "👩\u200d💻", "می\u200cخواهم"):
-        assert Text.validate_python(text) == text
+    for word in ("Ōtautahi", "مرحبا", "👩\u200d💻", "می\u200cخواهم"):
+        assert Text.validate_python(word) == word
 
 
 def test_the_message_names_the_character_and_where_it_is() -> None:
@@ -68,37 +69,40 @@ def test_the_message_names_the_character_and_where_it_is() -> None:
         "character 2")
 
 
-@pytest.mark.parametrize("adapter", [TypeAdapter(Money), TypeAdapter(NonNegativeMoney),
-                                     TypeAdapter(Quantity), TypeAdapter(Percent)])
+@pytest.mark.parametrize("adapter", [TypeAdapter(NonNegativeMoney), TypeAdapter(Quantity),
+                                     TypeAdapter(Percent)])
 def test_decimals_are_read_from_ascii_digits_only(adapter: TypeAdapter[Any]) -> None:
-    for text in ("١٢", "۱۲", "１２", "1_2", " 12", "12 ", "1,2", "NaN", "Infinity", ""):
-        assert _refused(adapter, text) == "decimal_parsing", text
-    for value, expected in (("12", "12"), ("1.5", "1.5"), ("+3", "3"), (".5", "0.5"),
-                            ("1e1", "1E+1"), (7, "7"), (2.5, "2.5")):
+    # Only what the published pattern admits: digits, an optional point and decimals.
+    for value in ("١٢", "۱۲", "１２", "1_2", " 12", "12 ", "1,2", "NaN", "Infinity", "", "+3",
+                  ".5", "1e1", "-1", "1."):
+        assert _refused(adapter, value) == "decimal_parsing", value
+    for value, expected in (("12", "12"), ("1.5", "1.5"), ("07", "7"), (7, "7"),
+                            (2.5, "2.5")):
         assert adapter.validate_python(value) == Decimal(expected)
 
 
 def test_currency_codes_are_iso_4217() -> None:
     adapter = TypeAdapter(CurrencyCode)
-    assert adapter.validate_python(" nzd ") == "NZD"
-    for code in ("ZZZ", "ABC", "NZ", "NZDD", "ＮＺＤ"):
-        assert _refused(adapter, code) in ("currency_code", "string_pattern_mismatch"), code
+    assert adapter.validate_python("nzd") == "NZD"
+    for code in ("ZZZ", "ABC", "NZ", "NZDD", "ＮＺＤ", " nzd "):
+        assert _refused(adapter, code) == "currency_code", code
 
 
 def test_ledger_dates_run_from_1900_to_2100() -> None:
     adapter = TypeAdapter(LedgerDate)
     assert adapter.validate_python("1900-01-01") == dt.date(1900, 1, 1)
     assert adapter.validate_python("2100-12-31") == dt.date(2100, 12, 31)
-    for text in ("0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"):
-        assert _refused(adapter, text) == "date_range", text
+    for day in ("0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"):
+        assert _refused(adapter, day) == "date_range", day
 
 
 def test_record_ids_are_canonical_uuids() -> None:
     adapter = TypeAdapter(RecordId)
     canonical = "6c1f5a0e-2b7d-4e3a-9c8f-1d2e3f4a5b6c"
-    for spelling in (canonical.upper(), canonical.replace("-", ""), "{" + canonical + "}"):
-        assert adapter.validate_python(spelling) == canonical
-    for bad in ("\x00", "", "nope", canonical + "0", canonical[:-1] + "g", "٦" * 32):
+    assert adapter.validate_python(canonical.upper()) == canonical
+    # Only the form `format: uuid` states: pydantic's UUID also read these three.
+    for bad in ("\x00", "", "nope", canonical + "0", canonical[:-1] + "g", "٦" * 32,
+                canonical.replace("-", ""), "{" + canonical + "}", "urn:uuid:" + canonical):
         assert _refused(adapter, bad) == "uuid_parsing", bad
 
 

@@ -13,9 +13,9 @@ from ledgerlink.emulator.core.config import EmulatorConfig
 from ledgerlink.emulator.core.server import RunningEmulator, start_in_thread
 from ledgerlink.http.budget import MemoryBudget, XeroLimits
 from ledgerlink.http.client import ProviderHttp
-from ledgerlink.http.clock import FakeClock
 from ledgerlink.http.retry import RetryPolicy
 from ledgerlink.providers.xero.client import XeroClient
+from tests.fakes import FakeClock
 
 # The budget runs on a FakeClock (its waits take no time) while the emulator counts real time,
 # so the two only agree when neither has to wait for a minute window: both get the same

@@ -13,7 +13,6 @@ import pytest
 from pydantic import ValidationError as ParamsError
 
 from ledgerlink.emulator.core.server import RunningEmulator
-from ledgerlink.http.clock import FakeClock
 from ledgerlink.providers.xero.aging import (
     AgedSummary,
     aged_payables_summary,
@@ -27,6 +26,7 @@ from ledgerlink.providers.xero.reports import (
     aged_payables_by_contact,
     aged_receivables_by_contact,
 )
+from tests.fakes import FakeClock
 
 from .conftest import HttpFactory, RequestLog, connect
 
@@ -158,7 +158,8 @@ async def test_summary_as_at_a_past_date_matches_the_hand_computation(
     xero, b = built
     emulator.emulator.calls.clear()
     before = len(request_log.api())
-    summary = await aged_receivables_summary(xero, {"as_at": AS_AT.isoformat()})
+    summary = await aged_receivables_summary(xero, {"as_at": AS_AT.isoformat(),
+                                                    "net_credit_notes": True})
     # Hand computation, ageing at 30 June 2025 (days overdue from DueDate; notes from Date):
     # Alpha   A1 1000 due 15 Jul -> current; A2 500-200 paid 15 Jun, due 10 Jun (20 d) -> 1-30;
     #         A3 250 due 31 Mar (91 d) -> 90+; the draft and the 2 July invoice do not count.
@@ -178,7 +179,7 @@ async def test_summary_as_at_a_past_date_matches_the_hand_computation(
         ("Golf Ltd", "90.00", amounts(days_1_30="90.00"), 1),
     ]
     out = summary.to_json()
-    assert out["as_at"] == "2025-06-30"
+    assert out["as_at"] == "2025-06-30" and out["net_credit_notes"] is True
     assert [c["contact_name"] for c in out["contacts"]] == [e[0] for e in expected]
     for name, total, buckets, count in expected:
         assert row(summary, name) == {"contact_id": b.contacts[name], "contact_name": name,
@@ -199,10 +200,29 @@ async def test_summary_as_at_a_past_date_matches_the_hand_computation(
             assert 'Type=="ACCREC"' in query["where"][0]
 
 
+async def test_summary_counts_open_invoices_only_by_default(
+        built: tuple[XeroClient, Builder]) -> None:
+    xero, b = built
+    summary = await aged_receivables_summary(xero, {"date": AS_AT.isoformat()})
+    out = summary.to_json()
+    assert out["net_credit_notes"] is False
+    # The hand computation above without Charlie's unapplied credit of 40 (the 60 applied to
+    # C1 on 25 June still reduces C1): the specification's aggregate of open invoices.
+    assert row(summary, "Charlie Ltd") == {
+        "contact_id": b.contacts["Charlie Ltd"], "contact_name": "Charlie Ltd",
+        "total_outstanding": "340.00", **amounts(days_31_60="340.00"), "invoice_count": 1}
+    assert out["totals"] == {"total": "3070.00", "current": "1240.00", "days_1_30": "540.00",
+                             "days_31_60": "340.00", "days_61_90": "700.00",
+                             "days_90_plus": "250.00"}
+    assert all(c["invoice_count"] > 0 and Decimal(c["total_outstanding"]) > 0
+               for c in out["contacts"])
+
+
 async def test_summary_today_by_the_injected_clock_and_the_emulators_own_reports(
         built: tuple[XeroClient, Builder]) -> None:
     xero, b = built
-    summary = await aged_receivables_summary(xero, {}, clock=at_noon(LATER))
+    summary = await aged_receivables_summary(xero, {"netCreditNotes": True},
+                                             clock=at_noon(LATER))
     # At 20 July: B1's second payment counts, Golf is paid, the 2 July invoice is current.
     out = summary.to_json()
     assert out["as_at"] == "2025-07-20"
@@ -217,7 +237,7 @@ async def test_summary_today_by_the_injected_clock_and_the_emulators_own_reports
                              "days_31_60": "450.00", "days_61_90": "740.00",
                              "days_90_plus": "250.00"}
     # Xero's per-contact report (emulated) agrees, at both dates, for every contact.
-    past = await aged_receivables_summary(xero, {"date": AS_AT})
+    past = await aged_receivables_summary(xero, {"date": AS_AT, "net_credit_notes": True})
     for when, result in ((LATER, summary), (AS_AT, past)):
         by_id = {c.contact_id: c.total_outstanding for c in result.contacts}
         for contact_id in b.contacts.values():
@@ -227,13 +247,21 @@ async def test_summary_today_by_the_injected_clock_and_the_emulators_own_reports
             assert closing == by_id.get(contact_id, Decimal("0.00")), (when, contact_id)
 
 
-async def test_payables_summary_nets_purchase_credit_notes(
+async def test_payables_summary_nets_purchase_credit_notes_when_asked(
         built: tuple[XeroClient, Builder]) -> None:
     xero, b = built
-    summary = await aged_payables_summary(xero, {"asAt": "2025-06-30"})
     # Bill 777 due 20 Jun (10 d) and an unallocated purchase credit of 77 dated 25 Jun (5 d).
+    bills = await aged_payables_summary(xero, {"asAt": "2025-06-30"})
+    assert bills.to_json() == {
+        "as_at": "2025-06-30", "net_credit_notes": False,
+        "totals": {"total": "777.00", **amounts(days_1_30="777.00")},
+        "contacts": [{"contact_id": b.contacts["Bravo Ltd"], "contact_name": "Bravo Ltd",
+                      "total_outstanding": "777.00", **amounts(days_1_30="777.00"),
+                      "invoice_count": 1}]}
+    summary = await aged_payables_summary(xero, {"asAt": "2025-06-30",
+                                                 "net_credit_notes": True})
     assert summary.to_json() == {
-        "as_at": "2025-06-30",
+        "as_at": "2025-06-30", "net_credit_notes": True,
         "totals": {"total": "700.00", **amounts(days_1_30="700.00")},
         "contacts": [{"contact_id": b.contacts["Bravo Ltd"], "contact_name": "Bravo Ltd",
                       "total_outstanding": "700.00", **amounts(days_1_30="700.00"),
@@ -249,7 +277,7 @@ async def test_demo_totals_equal_the_per_contact_reports_with_two_calls(
     for as_at in (org.today(), org.today() - dt.timedelta(days=45)):
         emulator.emulator.calls.clear()
         fetch = aged_receivables_summary if side == "receivables" else aged_payables_summary
-        summary = await fetch(xero, {"date": as_at.isoformat()})
+        summary = await fetch(xero, {"date": as_at.isoformat(), "net_credit_notes": True})
         assert sum(emulator.emulator.calls.values()) == 2  # the minimum: one list of each
         assert summary.contacts, "the demo has open documents on both sides"
         report = aged_receivables_by_contact if side == "receivables" \
@@ -280,7 +308,8 @@ async def test_registered_query_types_answer_the_seed_shape(
     for spelling in ("date", "as_at", "asAt"):
         out = await run_query(xero, "xero_aged_receivables_summary", {spelling: day})
         assert isinstance(out, dict) and out["as_at"] == day
-        assert set(out) == {"as_at", "totals", "contacts"}
+        assert set(out) == {"as_at", "net_credit_notes", "totals", "contacts"}
+        assert out["net_credit_notes"] is False
         assert set(out["totals"]) == {"total", *BUCKETS}
         assert set(out["contacts"][0]) == {"contact_id", "contact_name", "total_outstanding",
                                            *BUCKETS, "invoice_count"}
@@ -288,8 +317,14 @@ async def test_registered_query_types_answer_the_seed_shape(
                    for v in out["totals"].values())
     direct = await aged_payables_summary(xero, {"date": day})
     assert await run_query(xero, "xero_aged_payables_summary", {"asAt": day}) == direct.to_json()
-    with pytest.raises(ParamsError):
+    with pytest.raises(ParamsError) as caught:
         await run_query(xero, "xero_aged_payables_summary", {"date": day, "as_at": "2020-01-01"})
+    assert {e["type"] for e in caught.value.errors()} == {"conflicting_input"}
+    assert await run_query(xero, "xero_aged_payables_summary", {"date": day, "asAt": day}) \
+        == direct.to_json()
+    for wrong in ({"net_credit_notes": 0}, {"netCreditNotes": "true"}, {"date": 0}):
+        with pytest.raises(ParamsError):
+            await run_query(xero, "xero_aged_payables_summary", wrong)
     with pytest.raises(ParamsError):
         await run_query(xero, "xero_aged_payables_summary", {"contact_id": "x"})
 
@@ -299,6 +334,26 @@ def test_bucket_boundaries() -> None:
     assert [bucket_of(n) for n in (-5, 0, 1, 30, 31, 60, 61, 90, 91, 400)] == [
         "current", "current", "days_1_30", "days_1_30", "days_31_60", "days_31_60",
         "days_61_90", "days_61_90", "days_90_plus", "days_90_plus"]
+
+
+def test_a_contact_with_only_credit_appears_only_when_netting() -> None:
+    invoice = {"InvoiceID": "i1", "Type": "ACCREC", "Status": "AUTHORISED",
+               "Date": "2024-06-01", "DueDate": "2024-06-30", "AmountDue": Decimal("100.00"),
+               "Contact": {"ContactID": "c1", "Name": "Owing"}}
+    note = {"CreditNoteID": "n1", "Type": "ACCRECCREDIT", "Status": "AUTHORISED",
+            "Date": "2024-06-20", "RemainingCredit": Decimal("30.00"),
+            "Contact": {"ContactID": "c2", "Name": "In credit"}}
+    plain = summarize([invoice], [note], dt.date(2024, 7, 1)).to_json()
+    assert plain["net_credit_notes"] is False
+    assert [(c["contact_name"], c["total_outstanding"], c["invoice_count"])
+            for c in plain["contacts"]] == [("Owing", "100.00", 1)]
+    assert plain["totals"]["total"] == "100.00"
+    netted = summarize([invoice], [note], dt.date(2024, 7, 1), net_credit_notes=True).to_json()
+    assert netted["net_credit_notes"] is True
+    assert [(c["contact_name"], c["total_outstanding"], c["days_1_30"], c["invoice_count"])
+            for c in netted["contacts"]] == [("Owing", "100.00", "100.00", 1),
+                                             ("In credit", "-30.00", "-30.00", 0)]
+    assert netted["totals"]["total"] == "70.00"
 
 
 def test_foreign_currency_is_aged_in_base_currency_and_deleted_payments_ignored() -> None:

@@ -97,7 +97,8 @@ def test_validation_elements_become_field_problems(api: httpx2.Client,
     response = api.put("/Invoices", content=dumps(body))  # summarised: one bad, all refused
     assert response.status_code == 400
     error = _raised(response)
-    assert isinstance(error, ValidationError) and error.status == 400
+    assert isinstance(error, ValidationError)
+    assert (error.provider_status, error.status) == (400, 422)
     assert [(p.field, p.item) for p in error.problems] == [("InvoiceNumber", 0),
                                                             ("CurrencyRate", 1)]
     assert error.problems[0].message == "Invoice # must be unique."
@@ -159,7 +160,8 @@ def test_unauthorised_carries_detail(api: httpx2.Client, control: httpx2.Client)
 def test_forbidden_for_an_unconnected_tenant(api: httpx2.Client, control: httpx2.Client) -> None:
     other = control.post("/_emulator/tenants", json={"name": "Not Consented"}).json()
     error = _raised(api.get("/Organisation", headers={"xero-tenant-id": other["tenant_id"]}))
-    assert isinstance(error, ForbiddenError) and error.status == 403
+    assert isinstance(error, ForbiddenError)
+    assert (error.provider_status, error.status) == (403, 502)
     assert other["tenant_id"] in error.message
     assert error.details["detail"] == "AuthenticationUnsuccessful"
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
+import httpx2
 import pytest
 
-from ledgerlink.errors import AuthError, NeedsReauthError
+from ledgerlink.emulator.core.server import free_port
+from ledgerlink.errors import AuthError, NeedsReauthError, TransportError
 from ledgerlink.http.auth import (
     ConnectionKind,
     ConnectionStatus,
@@ -15,12 +17,14 @@ from ledgerlink.http.auth import (
     TokenManager,
     refresh_idle,
 )
+from ledgerlink.http.retry import RetryPolicy
 from ledgerlink.providers.xero.oauth import (
     XeroOAuth,
     auth_event_id,
     pkce_challenge,
     refresher_for,
 )
+from tests.fakes import FakeClock
 from tests.http.test_auth import Counting, Env, manager_for, open_env
 
 pytestmark = pytest.mark.timeout(60)
@@ -178,3 +182,21 @@ async def test_idle_refresh_keeps_a_connection_alive_past_sixty_days() -> None:
             await manager.access_token("forgotten")
         assert (await store.get("forgotten")).status is ConnectionStatus.NEEDS_REAUTH
         assert (await store.get("kept")).status is ConnectionStatus.ACTIVE
+
+
+async def test_identity_calls_go_through_the_one_retry_policy() -> None:
+    # Nothing listens on the port: every attempt fails before the request leaves us, so even
+    # a single-use code exchange is tried again, with the policy's backoff on our clock.
+    clock = FakeClock()
+    base = f"http://127.0.0.1:{free_port()}"
+    async with httpx2.AsyncClient() as http:
+        oauth = XeroOAuth.for_base_url(
+            base, "client", "secret", http=http, clock=clock,
+            retry=RetryPolicy(attempts=3, wait_initial=0.5, wait_jitter=0, clock=clock))
+        with pytest.raises(TransportError, match="after 3 attempts"):
+            await oauth.refresh("a-refresh-token")
+        assert clock.slept == [0.5, 1.0]
+        clock.slept.clear()
+        with pytest.raises(TransportError, match="after 3 attempts"):
+            await oauth.exchange_code("code", "http://localhost/cb", XeroOAuth.new_pkce()[0])
+        assert clock.slept == [0.5, 1.0]

@@ -33,8 +33,16 @@ def _contact_with(emulator: RunningEmulator, kind: str) -> str:
                 if i["Type"] == kind and i["Status"] == "AUTHORISED")
 
 
+OPTION_1 = "1f0c2b6e-5a4d-4c3b-9e8f-7a6b5c4d3e2f"
+OPTION_2 = "8a7b6c5d-4e3f-4a1b-8c9d-0e1f2a3b4c5d"
+
+
 def _errors(caught: pytest.ExceptionInfo[ParamsError]) -> dict[tuple[Any, ...], str]:
     return {tuple(e["loc"]): e["msg"] for e in caught.value.errors()}
+
+
+def _types(caught: pytest.ExceptionInfo[ParamsError]) -> set[str]:
+    return {e["type"] for e in caught.value.errors()}
 
 
 def test_every_seed_query_type_is_registered() -> None:
@@ -67,8 +75,11 @@ async def test_contact_detail(xero: XeroClient, emulator: RunningEmulator) -> No
 
 
 async def test_accounts_and_tax_rates(xero: XeroClient, emulator: RunningEmulator) -> None:
-    banks = await run_query(xero, "xero_accounts", {"type": "bank"})
+    banks = await run_query(xero, "xero_accounts", {"type": "BANK"})
     assert [a["Code"] for a in banks] == ["090", "091"]
+    with pytest.raises(ParamsError) as caught:  # the schema's enum is exact: so is the server
+        await run_query(xero, "xero_accounts", {"type": "bank"})
+    assert "'BANK'" in _errors(caught)[("type",)]
     every = await run_query(xero, "xero_accounts", {})
     assert len(every) == len(_org(emulator).accounts)
     with pytest.raises(ParamsError) as caught:
@@ -93,8 +104,12 @@ async def test_invoices_by_status_and_date(xero: XeroClient, emulator: RunningEm
     assert expected  # the demo org has invoices in the window
     for params in ({"statuses": "AUTHORISED,PAID", "date_from": "2025-06-01",
                     "date_to": "2025-08-31"},
-                   {"statuses": ["authorised", "PAID"], "dateFrom": "2025-06-01",
-                    "dateTo": "2025-08-31"}):
+                   {"statuses": ["AUTHORISED", "PAID"], "dateFrom": "2025-06-01",
+                    "dateTo": "2025-08-31"},
+                   {"statuses": ["AUTHORISED", "PAID"], "from_date": "2025-06-01",
+                    "to_date": "2025-08-31"},
+                   {"statuses": "AUTHORISED,PAID", "fromDate": "2025-06-01",
+                    "toDate": "2025-08-31", "date_to": "2025-08-31"}):
         found = await run_query(xero, "xero_invoices", params)
         assert {i["InvoiceID"] for i in found} == expected
         assert all(start <= (parse_date(i["Date"]) or start) <= end for i in found)
@@ -103,12 +118,20 @@ async def test_invoices_by_status_and_date(xero: XeroClient, emulator: RunningEm
     with pytest.raises(ParamsError) as caught:
         await run_query(xero, "xero_invoices", {"statuses": "PAID,OVERDUE"})
     assert "'DRAFT'" in _errors(caught)[("statuses", 1)]
-    with pytest.raises(ParamsError, match="after the end date"):
-        await run_query(xero, "xero_invoices", {"dateFrom": "2025-09-01",
+    with pytest.raises(ParamsError) as caught:
+        await run_query(xero, "xero_invoices", {"statuses": ["authorised"]})
+    assert ("statuses", 0) in _errors(caught)
+    with pytest.raises(ParamsError, match="after the end date") as caught:
+        await run_query(xero, "xero_invoices", {"fromDate": "2025-09-01",
                                                 "dateTo": "2025-08-01"})
+    assert _types(caught) == {"conflicting_input"}
     with pytest.raises(ParamsError) as caught:
         await run_query(xero, "xero_invoices", {"date_from": "2025-02-30"})
     assert ("date_from",) in _errors(caught)
+    for day in (0, 20250101, "2025-01-01T00:00:00", " 2025-01-01"):  # the schema: YYYY-MM-DD
+        with pytest.raises(ParamsError) as caught:
+            await run_query(xero, "xero_invoices", {"from_date": day})
+        assert ("from_date",) in _errors(caught), day
 
 
 async def test_invoices_by_contact(xero: XeroClient, emulator: RunningEmulator) -> None:
@@ -126,14 +149,14 @@ async def test_profit_and_loss_takes_both_spellings(xero: XeroClient,
                                                     request_log: RequestLog) -> None:
     snake = await run_query(xero, "xero_profit_and_loss", {
         "from_date": "2025-01-01", "to_date": "2025-03-31", "periods": 2,
-        "timeframe": "quarter", "standard_layout": True, "payments_only": False})
+        "timeframe": "QUARTER", "standard_layout": True, "payments_only": False})
     sent = request_log.api()[-1].query
     for part in ("fromDate=2025-01-01", "toDate=2025-03-31", "periods=2", "timeframe=QUARTER",
                  "standardLayout=true", "paymentsOnly=false"):
         assert part in sent
     camel = await run_query(xero, "xero_profit_and_loss", {
-        "fromDate": "2025-01-01", "toDate": "2025-03-31", "periods": "2",
-        "timeframe": "QUARTER", "standardLayout": "true", "paymentsOnly": False})
+        "fromDate": "2025-01-01", "toDate": "2025-03-31", "periods": 2,
+        "timeframe": "QUARTER", "standardLayout": True, "paymentsOnly": False})
     assert isinstance(snake, dict) and snake["ReportType"] == "ProfitAndLoss"
     assert snake["Rows"] == camel["Rows"] and snake["ReportTitles"] == camel["ReportTitles"]
     header = snake["Rows"][0]
@@ -149,9 +172,16 @@ async def test_report_parameter_errors_name_field_and_values(xero: XeroClient) -
     assert errors[("timeframe",)] == "Input should be 'MONTH', 'QUARTER' or 'YEAR'"
     assert "12" in errors[("periods",)]
     assert errors[("colour",)] == "Extra inputs are not permitted"
-    with pytest.raises(ParamsError, match="from_date is given twice"):
+    with pytest.raises(ParamsError, match="from_date, fromDate with different") as caught:
         await run_query(xero, "xero_profit_and_loss", {"from_date": "2025-01-01",
                                                        "fromDate": "2025-02-01"})
+    assert _types(caught) == {"conflicting_input"}
+    # Strict, as the schema: no "2" for 2, no 0 or "true" for a boolean, no "quarter".
+    for wrong in ({"periods": "2"}, {"standardLayout": "true"}, {"payments_only": 0},
+                  {"timeframe": "quarter"}, {"standard_layout": 1}):
+        with pytest.raises(ParamsError) as caught:
+            await run_query(xero, "xero_profit_and_loss", wrong)
+        assert set(_errors(caught)) == {(next(iter(wrong)),)}, wrong
     same = await run_query(xero, "xero_profit_and_loss", {"from_date": "2025-01-01",
                                                           "fromDate": "2025-01-01"})
     assert isinstance(same, dict)
@@ -160,12 +190,15 @@ async def test_report_parameter_errors_name_field_and_values(xero: XeroClient) -
 async def test_balance_sheet(xero: XeroClient, request_log: RequestLog) -> None:
     report = await run_query(xero, "xero_balance_sheet", {
         "date": "2025-06-30", "periods": 2, "timeframe": "MONTH",
-        "trackingOptionID1": "opt-1", "tracking_option_id_2": "opt-2"})
+        "trackingOptionID1": OPTION_1, "tracking_option_id_2": OPTION_2.upper()})
     assert isinstance(report, dict) and report["ReportType"] == "BalanceSheet"
     assert report["ReportTitles"][-1] == "As at 30 June 2025"
     assert len(report["Rows"][0]["Cells"]) == 4  # label + the date + 2 earlier periods
     sent = request_log.api()[-1].query
-    assert "trackingOptionID1=opt-1" in sent and "trackingOptionID2=opt-2" in sent
+    assert f"trackingOptionID1={OPTION_1}" in sent and f"trackingOptionID2={OPTION_2}" in sent
+    with pytest.raises(ParamsError) as caught:  # Xero's tracking ids are GUIDs
+        await run_query(xero, "xero_balance_sheet", {"trackingOptionID1": "opt-1"})
+    assert "must be a GUID" in _errors(caught)[("trackingOptionID1",)]
     with pytest.raises(ParamsError) as caught:
         await run_query(xero, "xero_balance_sheet", {"from_date": "2025-01-01"})
     assert ("from_date",) in _errors(caught)  # the balance sheet is as at one date

@@ -1,4 +1,4 @@
-"""The control plane under /_emulator/: reset, tenants, apps, clock, faults, webhooks, calls."""
+"""The control plane under /_emulator/: reset, tenants, apps, PATs, clock, faults, webhooks."""
 
 from __future__ import annotations
 
@@ -128,6 +128,35 @@ def control_router(emu: Emulator) -> Router:
                                         "accounting.attachments"]
         return JSONResponse(emu.identity.connect(app, list(tenants), list(scopes)))
 
+    async def issue_pat(request: Request, params: dict[str, str]) -> Response:
+        # A person generating a personal access token for one organisation; the answer is
+        # the only place the token is ever shown.
+        data = await _json(request)
+        tenant_id = data.get("tenant_id")
+        if not isinstance(tenant_id, str) or tenant_id not in emu.orgs:
+            raise BadRequest("tenant_id must name an organisation here", None)
+        scopes, name = data.get("scopes"), data.get("name", "Personal access token")
+        if scopes is not None and not (isinstance(scopes, list) and scopes
+                                       and all(isinstance(s, str) and s for s in scopes)):
+            raise BadRequest("scopes must be a non-empty list of scope names", None)
+        if not isinstance(name, str) or not 0 < len(name) <= 200:
+            raise BadRequest("name must be text of 1 to 200 characters", None)
+        try:
+            pat = emu.identity.pats.issue(tenant_id, now=emu.clock.time(), name=name,
+                                          scopes=scopes,
+                                          days=float(data.get("expires_in_days", 183)))
+        except (TypeError, ValueError) as exc:
+            raise BadRequest(str(exc), None) from None
+        return JSONResponse({**pat.public(), "token": pat.token}, status_code=201)
+
+    async def list_pats(request: Request, params: dict[str, str]) -> Response:
+        return JSONResponse(emu.identity.pats.listing())
+
+    async def revoke_pat(request: Request, params: dict[str, str]) -> Response:
+        if not emu.identity.pats.revoke(params["pat_id"]):
+            raise NotFound()
+        return JSONResponse({"id": params["pat_id"], "revoked": True})
+
     async def clock(request: Request, params: dict[str, str]) -> Response:
         if request.method == "POST":
             data = await _json(request)
@@ -180,6 +209,9 @@ def control_router(emu: Emulator) -> Router:
     router.add("POST", "/_emulator/apps", create_app)
     router.add("POST", "/_emulator/apps/{client_id}", update_app)
     router.add("POST", "/_emulator/connect", connect)
+    router.add("POST", "/_emulator/pat", issue_pat)
+    router.add("GET", "/_emulator/pat", list_pats)
+    router.add("DELETE", "/_emulator/pat/{pat_id}", revoke_pat)
     for method in ("GET", "POST"):
         router.add(method, "/_emulator/clock", clock)
         router.add(method, "/_emulator/webhooks/itr", itr)

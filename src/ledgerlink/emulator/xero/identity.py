@@ -19,6 +19,7 @@ from ledgerlink.emulator.xero.identity_authorize import (
     redirect_with,
 )
 from ledgerlink.emulator.xero.identity_keys import SigningKey, at_hash
+from ledgerlink.emulator.xero.identity_pat import PatStore
 from ledgerlink.emulator.xero.identity_state import (
     AuthCode,
     Connection,
@@ -85,6 +86,7 @@ class IdentityService:
         self._refresh: dict[str, RefreshRecord] = {}
         self._access: dict[str, IssuedToken] = {}
         self._connections = ConnectionStore()
+        self.pats = PatStore(self._ids)  # personal access tokens, one organisation each
         self._issued = 0
 
     def reset(self) -> None:
@@ -94,7 +96,7 @@ class IdentityService:
         self._ids.reseed(f"{self._em.config.random_seed}:identity")
         self._key = secrets.token_bytes(32)
         for store in (self._codes, self._families, self._refresh, self._access,
-                      self._connections, self.calls):
+                      self._connections, self.calls, self.pats):
             store.clear()
         self._issued = 0
 
@@ -325,6 +327,11 @@ class IdentityService:
             raise Unauthorized("TokenInvalid")
         now = self._now()
         issued = self._access.get(token)
+        pat = self.pats.find(token, now) if issued is None else None
+        if pat is not None:  # a personal access token acts for its one organisation only
+            tenants = [pat.tenant_id] if pat.tenant_id in self._em.orgs else []
+            return AccessGrant(pat.app(), tenants, set(pat.scopes), pat.id, False,
+                               pat.expires_at)
         if issued is None:
             # Swept or revoked tokens: a genuine one past its exp still reads as expired.
             claims = decode_jwt(token, self._key)

@@ -6,9 +6,13 @@ one credit-notes list per 1000 records (both fetched concurrently), and is compu
 
 - invoices of the side (ACCREC or ACCPAY) that were open at `as_at`: AUTHORISED ones, plus
   PAID ones whose FullyPaidOnDate is after `as_at` (so a past `date` sees invoices that were
-  settled later — Xero's `where` filters on any element, so these come in the same pages);
-- credit notes of the side with credit left at `as_at`, as negative amounts aged by their
-  date (they reduce what the contact owes, as in Xero's own aged reports).
+  settled later — Xero's `where` filters on any element, so these come in the same pages).
+  This alone is the summary the specification defines (the default);
+- with `net_credit_notes`, also credit notes of the side with credit left at `as_at`, as
+  negative amounts aged by their date (they reduce what the contact owes, as in Xero's own
+  aged reports; a contact with only credit then owes a negative amount, invoice_count 0).
+  Without it the credit notes are still fetched: their allocations date the credit applied
+  to an invoice, which a past `as_at` needs.
 
 As-at reconstruction is exact from the documents' own dated records: what is due now
 (AmountDue, RemainingCredit) plus every payment, refund and credit allocation dated after
@@ -34,19 +38,20 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, field_serializer, model_validator
+from pydantic import BaseModel, field_serializer
 from pydantic import Field as PydanticField
 
 from ledgerlink.http.clock import Clock, SystemClock
 from ledgerlink.inputs import LedgerDate
 from ledgerlink.providers.xero.client import XeroClient
 from ledgerlink.providers.xero.queries import QuerySpec, register_query
+from ledgerlink.providers.xero.query_params import Flag, QueryParams, spellings
 from ledgerlink.providers.xero.reports_params import parse_params
 from ledgerlink.providers.xero.where import Where, where
 from ledgerlink.providers.xero.wire import money, parse_date
 
 __all__ = [
-    "BUCKETS", "AgedSummary", "AgedSummaryParams", "AgingTotals", "ContactAging", "Side",
+    "BUCKETS", "AgedSummary", "AgingTotals", "ContactAging", "Side", "XeroAgedSummaryParams",
     "aged_payables_summary", "aged_receivables_summary", "aged_summary", "bucket_of",
     "credit_note_filter", "invoice_filter", "register", "summarize",
 ]
@@ -66,30 +71,20 @@ def _cents(value: Decimal) -> Decimal:
 
 
 # ---- inputs and outputs ---------------------------------------------------------------------
-DATE_SPELLINGS = ("date", "as_at", "asAt", "as_at_date", "asAtDate")
+class XeroAgedSummaryParams(QueryParams):
+    """xero_aged_receivables_summary / xero_aged_payables_summary: the day to age at (also
+    spelled `as_at`, `asAt`, `as_at_date`, `asAtDate`; today when absent) and whether to net
+    off unapplied credit notes."""
 
-
-class AgedSummaryParams(BaseModel):
-    """`date` (also `as_at`, `asAt`, `asAtDate`): the day to age at, 1900-01-01 to 2100-12-31;
-    today when absent."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
     # LedgerDate like every other date parameter: 0001-01-01 was aged (a 200 over every
     # invoice) where the reports refuse it with a 422.
-    date: LedgerDate | None = PydanticField(default=None,
-                                            validation_alias=AliasChoices(*DATE_SPELLINGS))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_date(cls, data: Any) -> Any:
-        # `date` and `as_at` together: one value is fine, two different ones are refused.
-        if isinstance(data, Mapping):
-            given = {repr(data[k]) for k in DATE_SPELLINGS if k in data}
-            if len(given) > 1:
-                raise ValueError("the date is given twice with different values")
-            names = [k for k in DATE_SPELLINGS if k in data]
-            return {k: v for k, v in data.items() if k not in names[1:]}
-        return data
+    date: LedgerDate | None = PydanticField(
+        default=None, validation_alias=spellings("date", "as_at", "as_at_date"))
+    net_credit_notes: Flag = PydanticField(
+        default=False, description="false (the default): open AUTHORISED invoices only, as the "
+        "specification defines the summary. true: also subtract the credit each unapplied "
+        "credit note still holds, as Xero's own aged reports do (a contact may then owe a "
+        "negative amount, with invoice_count 0)")
 
 
 class _Amounts(BaseModel):
@@ -127,11 +122,12 @@ class AgedSummary(BaseModel):
     """The summary in the query API's shape; `to_json()` gives its JSON form."""
 
     as_at: dt.date
+    net_credit_notes: bool = False
     totals: AgingTotals
     contacts: list[ContactAging]
 
     def to_json(self) -> dict[str, Any]:
-        """`{as_at, totals, contacts}` with amounts as two-decimal strings."""
+        """`{as_at, net_credit_notes, totals, contacts}`, amounts as two-decimal strings."""
         return self.model_dump(mode="json")
 
 
@@ -242,9 +238,12 @@ class _Open:
 
 def _open_documents(invoices: Sequence[Mapping[str, Any]],
                     credit_notes: Sequence[Mapping[str, Any]], as_at: dt.date,
-                    side: Side) -> Iterable[_Open]:
+                    side: Side, net_credit_notes: bool) -> Iterable[_Open]:
+    # The credit notes date their allocations (an invoice's past balance needs them) even when
+    # their own unapplied credit is not netted off.
     notes = {str(n.get("CreditNoteID") or "").lower(): n for n in credit_notes}
-    for doc, is_invoice in [*((i, True) for i in invoices), *((n, False) for n in credit_notes)]:
+    netted = credit_notes if net_credit_notes else []
+    for doc, is_invoice in [*((i, True) for i in invoices), *((n, False) for n in netted)]:
         kind = INVOICE_TYPE[side] if is_invoice else CREDIT_TYPE[side]
         dated = _day(doc.get("Date"))
         # Checked here too: correct even where a filter was not applied upstream.
@@ -262,10 +261,12 @@ def _open_documents(invoices: Sequence[Mapping[str, Any]],
 
 
 def summarize(invoices: Sequence[Mapping[str, Any]], credit_notes: Sequence[Mapping[str, Any]],
-              as_at: dt.date, side: Side = "receivables") -> AgedSummary:
-    """The summary from raw Xero invoices and credit notes (as their lists return them)."""
+              as_at: dt.date, side: Side = "receivables", *,
+              net_credit_notes: bool = False) -> AgedSummary:
+    """The summary from raw Xero invoices and credit notes (as their lists return them): open
+    invoices only, or less unapplied credit notes with `net_credit_notes`."""
     contacts: dict[str, ContactAging] = {}
-    for doc in _open_documents(invoices, credit_notes, as_at, side):
+    for doc in _open_documents(invoices, credit_notes, as_at, side, net_credit_notes):
         entry = contacts.get(doc.contact_id)
         if entry is None:
             entry = contacts[doc.contact_id] = ContactAging(contact_id=doc.contact_id,
@@ -287,7 +288,8 @@ def summarize(invoices: Sequence[Mapping[str, Any]], credit_notes: Sequence[Mapp
         for name, value in model:
             if isinstance(value, Decimal):
                 setattr(model, name, _cents(value))
-    return AgedSummary(as_at=as_at, totals=totals, contacts=rows)
+    return AgedSummary(as_at=as_at, net_credit_notes=net_credit_notes, totals=totals,
+                       contacts=rows)
 
 
 # ---- fetching -------------------------------------------------------------------------------
@@ -314,6 +316,7 @@ def today(clock: Clock | None = None) -> dt.date:
 
 
 async def aged_summary(client: XeroClient, side: Side, as_at: dt.date | None = None, *,
+                       net_credit_notes: bool = False,
                        clock: Clock | None = None) -> AgedSummary:
     """Fetch and compute the summary: one invoices and one credit-notes list per 1000 rows."""
     day = as_at or today(clock)
@@ -322,23 +325,27 @@ async def aged_summary(client: XeroClient, side: Side, as_at: dt.date | None = N
                         params={"Statuses": "AUTHORISED,PAID"}, where=invoice_filter(side, day)),
         client.list_all("CreditNotes", operation="getCreditNotes",
                         where=credit_note_filter(side, day)))
-    return summarize(invoices, notes, day, side)
+    return summarize(invoices, notes, day, side, net_credit_notes=net_credit_notes)
 
 
-async def aged_receivables_summary(client: XeroClient,
-                                   params: AgedSummaryParams | Mapping[str, Any] | None = None,
-                                   *, clock: Clock | None = None) -> AgedSummary:
-    """What every customer owes, aged (ACCREC invoices less sales credit notes)."""
-    parsed = parse_params(AgedSummaryParams, params)
-    return await aged_summary(client, "receivables", parsed.date, clock=clock)
+async def aged_receivables_summary(
+        client: XeroClient, params: XeroAgedSummaryParams | Mapping[str, Any] | None = None, *,
+        clock: Clock | None = None) -> AgedSummary:
+    """What every customer owes, aged (open ACCREC invoices; less unapplied sales credit notes
+    with `net_credit_notes`)."""
+    parsed = parse_params(XeroAgedSummaryParams, params)
+    return await aged_summary(client, "receivables", parsed.date,
+                              net_credit_notes=parsed.net_credit_notes, clock=clock)
 
 
-async def aged_payables_summary(client: XeroClient,
-                                params: AgedSummaryParams | Mapping[str, Any] | None = None,
-                                *, clock: Clock | None = None) -> AgedSummary:
-    """What is owed to every supplier, aged (ACCPAY bills less purchase credit notes)."""
-    parsed = parse_params(AgedSummaryParams, params)
-    return await aged_summary(client, "payables", parsed.date, clock=clock)
+async def aged_payables_summary(
+        client: XeroClient, params: XeroAgedSummaryParams | Mapping[str, Any] | None = None, *,
+        clock: Clock | None = None) -> AgedSummary:
+    """What is owed to every supplier, aged (open ACCPAY bills; less unapplied purchase credit
+    notes with `net_credit_notes`)."""
+    parsed = parse_params(XeroAgedSummaryParams, params)
+    return await aged_summary(client, "payables", parsed.date,
+                              net_credit_notes=parsed.net_credit_notes, clock=clock)
 
 
 # ---- the query registry ---------------------------------------------------------------------
@@ -346,11 +353,13 @@ def register() -> None:
     """Add xero_aged_receivables_summary and xero_aged_payables_summary to the query registry
     (done on import; calling it again is harmless)."""
     register_query("xero_aged_receivables_summary", QuerySpec(
-        AgedSummaryParams, aged_receivables_summary,
-        "Aged receivables of every contact (open ACCREC invoices less sales credit notes)"))
+        XeroAgedSummaryParams, aged_receivables_summary,
+        "Aged receivables of every contact: open AUTHORISED ACCREC invoices (with "
+        "net_credit_notes, less unapplied sales credit notes)"))
     register_query("xero_aged_payables_summary", QuerySpec(
-        AgedSummaryParams, aged_payables_summary,
-        "Aged payables of every contact (open ACCPAY bills less purchase credit notes)"))
+        XeroAgedSummaryParams, aged_payables_summary,
+        "Aged payables of every contact: open AUTHORISED ACCPAY bills (with net_credit_notes, "
+        "less unapplied purchase credit notes)"))
 
 
 register()

@@ -19,19 +19,17 @@ from ledgerlink.errors import (
     AuthError,
     NeedsReauthError,
     ProviderError,
-    RateLimitedError,
     ServerError,
-    TransportError,
 )
 from ledgerlink.http.auth import ConnectionKind, Refresher, StoredConnection, TokenSet
 from ledgerlink.http.clock import Clock, SystemClock
+from ledgerlink.http.retry import RetryPolicy
 
 AUTHORIZE_URL = "https://login.xero.com/identity/connect/authorize"
 TOKEN_URL = "https://identity.xero.com/connect/token"
 REVOKE_URL = "https://identity.xero.com/connect/revocation"
 CONNECTIONS_URL = "https://api.xero.com/connections"
 DEFAULT_EXPIRES_IN = 1800  # Xero's access tokens last 30 minutes
-_SEND_ERRORS = (httpx2.TransportError,)
 
 
 class XeroConnection(BaseModel):
@@ -85,7 +83,8 @@ class XeroOAuth:
                  token_url: str = TOKEN_URL, authorize_url: str = AUTHORIZE_URL,
                  revoke_url: str = REVOKE_URL, connections_url: str = CONNECTIONS_URL,
                  http: httpx2.AsyncClient | None = None, clock: Clock | None = None,
-                 timeout: float = 30.0, attempts: int = 3) -> None:
+                 timeout: float = 30.0, attempts: int = 3,
+                 retry: RetryPolicy | None = None) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_url = token_url
@@ -93,7 +92,9 @@ class XeroOAuth:
         self.revoke_url = revoke_url
         self.connections_url = connections_url
         self.clock: Clock = clock or SystemClock()
-        self.attempts = max(1, attempts)
+        # The one retry policy of provider calls (http/retry.py), with fewer attempts: a
+        # person or a refresh is waiting on these.
+        self.retry = retry or RetryPolicy(attempts=max(1, attempts), clock=self.clock)
         self._own_http = http is None
         self.http = http or httpx2.AsyncClient(timeout=timeout)
 
@@ -217,19 +218,13 @@ class XeroOAuth:
 
     async def _send(self, method: str, url: str, *, retry: bool, **kwargs: Any
                     ) -> httpx2.Response:
-        """One request; with `retry`, transport errors and 5xx are tried again (short backoff)."""
-        attempts = self.attempts if retry else 1
-        for attempt in range(1, attempts + 1):
-            try:
-                response = await self.http.request(method, url, **kwargs)
-            except _SEND_ERRORS as exc:
-                if attempt == attempts:
-                    raise TransportError(f"Xero identity unreachable: {exc!r}") from exc
-            else:
-                if response.status_code < 500 or attempt == attempts:
-                    return response
-            await self.clock.sleep(0.5 * 2 ** (attempt - 1))
-        raise AssertionError("unreachable")  # pragma: no cover
+        """One request through the retry policy. Without `retry` (a single-use code, a
+        revocation) only what cannot have reached Xero is tried again: a connection never
+        made, a 429 or a 503."""
+        async def attempt(_: int) -> httpx2.Response:
+            return await self.http.request(method, url, **kwargs)
+
+        return await self.retry.call(attempt, operation="Xero identity", replay_safe=retry)
 
 
 def _bearer(access_token: str) -> dict[str, str]:
@@ -258,19 +253,16 @@ def _raise_token_error(response: httpx2.Response, grant: str) -> None:
         raise AuthError("Xero refused the authorization code (invalid_grant): codes are single "
                         "use and expire after a few minutes, and the redirect_uri and PKCE "
                         "verifier must match the authorize request. Start the connection again.",
-                        provider_status=status)
+                        provider_status=status, details={"oauth_error": error})
     if error in ("invalid_client", "unauthorized_client"):
         raise AuthError(f"Xero rejected this app's credentials ({error}): check the client id "
                         "and secret, and for a custom connection that it is connected to an "
-                        "organisation.", provider_status=status)
-    if status == 429:
-        raise RateLimitedError("Xero's identity service is rate limiting token requests.",
-                               problem="identity", retry_at=None)
+                        "organisation.", provider_status=status, details={"oauth_error": error})
     if status >= 500:
         raise ServerError(f"Xero's identity service failed ({status}) during {grant}.",
                           provider_status=status)
     raise AuthError(f"Xero's identity service refused {grant} ({detail or status}).",
-                    provider_status=status)
+                    provider_status=status, details={"oauth_error": error or None})
 
 
 def _raise_api_error(response: httpx2.Response) -> None:

@@ -10,6 +10,7 @@ from ledgerlink.http.auth import BearerAuth, TokenManager, TokenStore
 from ledgerlink.http.budget import MemoryBudget, Priority, RateBudget, XeroLimits
 from ledgerlink.http.client import ProviderHttp
 from ledgerlink.http.clock import Clock, SystemClock
+from ledgerlink.http.observer import CallObserver
 from ledgerlink.http.retry import RetryPolicy
 from ledgerlink.providers.xero.client import XeroClient
 from ledgerlink.providers.xero.oauth import XeroOAuth, refresher_for
@@ -46,8 +47,10 @@ class XeroProvider:
     def __init__(self, settings: XeroAppSettings, *, store: TokenStore,
                  budget: RateBudget | None = None, clock: Clock | None = None,
                  retry: RetryPolicy | None = None,
-                 transport: httpx2.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx2.AsyncBaseTransport | None = None,
+                 observer: CallObserver | None = None) -> None:
         self.settings = settings
+        self.observer = observer  # told of every API attempt (see http.observer)
         self.clock: Clock = clock or SystemClock()
         self.store = store
         self.budget: RateBudget = budget or MemoryBudget(XeroLimits(), self.clock)
@@ -68,7 +71,8 @@ class XeroProvider:
             http = ProviderHttp(self.settings.api_url,
                                 auth=BearerAuth(self.tokens, connection_id),
                                 budget=self.budget, retry=self.retry, transport=self.transport,
-                                timeout=self.settings.timeout, tenant_header="xero-tenant-id")
+                                timeout=self.settings.timeout, tenant_header="xero-tenant-id",
+                                observer=self.observer, connection_id=connection_id)
             self._http[connection_id] = http
         return http
 

@@ -1,35 +1,26 @@
 """The Xero query types of the integrations API: strict parameters, one registry, one dispatcher.
 
-Parameters accept snake_case and camelCase (`from_date` / `fromDate`, `contact_id` /
-`contactId`); unknown names and bad values fail with a pydantic ValidationError that names the
-field and, for enumerations, the allowed values. Reports come back as Xero's own structure
-(`Reports[0]`); typed report tables live in `reports.py`, the organisation-wide aged summaries
-in `aging.py`, which register themselves here with `register_query`.
+Each query type has one parameters model (`XeroInvoicesParams`…), named as the OpenAPI component
+it becomes. Parameters accept snake_case and camelCase (`date_from` / `dateFrom`, `contact_id` /
+`contactId`; see `query_params`); unknown names and bad values fail with a pydantic
+ValidationError that names the field and, for enumerations, the allowed values. Reports come
+back as Xero's own structure (`Reports[0]`); typed report tables live in `reports.py`, the
+organisation-wide aged summaries in `aging.py`, which register themselves here with
+`register_query`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import (
-    AfterValidator,
-    AliasChoices,
-    AliasGenerator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import BaseModel, Field
 
 from ledgerlink.errors import InputError, ProviderError
-from ledgerlink.inputs import SINGLE_LINE, LedgerDate
-from ledgerlink.providers.xero.actions_base import ListParams, camel, list_records, split_csv
+from ledgerlink.inputs import LedgerDate
+from ledgerlink.providers.xero.actions_base import ListParams, list_records
 from ledgerlink.providers.xero.actions_contacts import (
     ContactId,
     ListContacts,
@@ -39,156 +30,108 @@ from ledgerlink.providers.xero.actions_contacts import (
 from ledgerlink.providers.xero.actions_invoices import ListInvoices, list_invoices
 from ledgerlink.providers.xero.actions_settings import list_accounts
 from ledgerlink.providers.xero.client import XeroClient
-from ledgerlink.providers.xero.models_base import (
-    AccountType,
-    InvoiceStatus,
-    TaxRateStatus,
-    Timeframe,
-)
+from ledgerlink.providers.xero.models_base import AccountType, TaxRateStatus, Timeframe
 from ledgerlink.providers.xero.models_documents import Invoice
 from ledgerlink.providers.xero.models_records import Account, Contact, TaxRate
+from ledgerlink.providers.xero.query_params import (
+    Count,
+    DateRange,
+    Flag,
+    Guid,
+    Page,
+    QueryParams,
+    Search,
+    Statuses,
+    exact,
+    spellings,
+    statuses_field,
+)
 from ledgerlink.providers.xero.where import Field as XeroField
 from ledgerlink.providers.xero.where import all_of
 
 __all__ = [
-    "QUERIES", "AccountsQuery", "AgedByContactQuery", "BalanceSheetQuery",
-    "ContactDetailQuery", "ContactsQuery", "InvoicesByContactQuery", "InvoicesQuery",
-    "ProfitAndLossQuery", "QueryParams", "QuerySpec", "TaxRatesQuery", "register_query",
-    "run_query", "xero_accounts", "xero_aged_payables", "xero_aged_receivables",
-    "xero_balance_sheet", "xero_contact_detail", "xero_contacts", "xero_invoices",
-    "xero_invoices_by_contact", "xero_profit_and_loss", "xero_tax_rates",
+    "QUERIES", "QueryParams", "QuerySpec", "XeroAccountsParams", "XeroAgedByContactParams",
+    "XeroBalanceSheetParams", "XeroContactDetailParams", "XeroContactsParams",
+    "XeroInvoicesByContactParams", "XeroInvoicesParams", "XeroProfitAndLossParams",
+    "XeroTaxRatesParams", "register_query", "run_query", "xero_accounts", "xero_aged_payables",
+    "xero_aged_receivables", "xero_balance_sheet", "xero_contact_detail", "xero_contacts",
+    "xero_invoices", "xero_invoices_by_contact", "xero_profit_and_loss", "xero_tax_rates",
 ]
 
 XERO_PAGE = 100  # a `page` parameter means Xero's own page of 100
-
-
-def _spellings(name: str) -> AliasChoices:
-    lower = camel(name)
-    # Xero spells the suffix ID (trackingCategoryID, trackingOptionID1): accept that too.
-    return AliasChoices(*dict.fromkeys((name, lower, lower.replace("Id", "ID"))))
-
-
-def _guid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value.strip()))
-    except ValueError:
-        raise ValueError("must be a GUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6") from None
-
-
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
-Guid = Annotated[str, AfterValidator(_guid)]
-# Xero's searchTerm goes into the URL: a 66,000-character one made the URL too long to send.
-Search = Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
-TrackingId = Annotated[str, StringConstraints(min_length=1, max_length=64), SINGLE_LINE]
-Statuses = Annotated[list[InvoiceStatus], BeforeValidator(split_csv)]
 
 
-class QueryParams(BaseModel):
-    """Base of every query's parameters: both spellings accepted, anything else refused."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True,
-                              alias_generator=AliasGenerator(validation_alias=_spellings))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_spelling(cls, data: Any) -> Any:
-        # `from_date` and `fromDate` together: the same value is kept once, two values refused.
-        if not isinstance(data, Mapping):
-            return data
-        out = dict(data)
-        for name, info in cls.model_fields.items():
-            choices = info.validation_alias
-            if not isinstance(choices, AliasChoices):
-                continue
-            given = [c for c in choices.choices if isinstance(c, str) and c in out]
-            if len({repr(out[c]) for c in given}) > 1:
-                raise ValueError(f"{name} is given twice with different values "
-                                 f"({', '.join(given)})")
-            for duplicate in given[1:]:
-                del out[duplicate]
-        return out
-
-
-class _DateRange(QueryParams):
-    """from_date ≤ to_date when both are given."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        start = getattr(self, "from_date", None) or getattr(self, "date_from", None)
-        end = getattr(self, "to_date", None) or getattr(self, "date_to", None)
-        if start is not None and end is not None and start > end:
-            raise ValueError(f"the start date {start} is after the end date {end}")
-        return self
-
-
-class ContactsQuery(QueryParams):
+class XeroContactsParams(QueryParams):
     """xero_contacts: every active contact, or Xero's page `page`; `search` over names/emails."""
 
-    page: int | None = Field(default=None, ge=1)
+    page: Page | None = None
     search: Search | None = None
 
 
-class ContactDetailQuery(QueryParams):
+class XeroContactDetailParams(QueryParams):
     """xero_contact_detail: one contact."""
 
     contact_id: Guid
 
 
-class AccountsQuery(QueryParams):
+class XeroAccountsParams(QueryParams):
     """xero_accounts: the chart of accounts, optionally of one type."""
 
-    type: AccountType | None = None
+    type: Annotated[AccountType, exact(AccountType)] | None = None
 
 
-class TaxRatesQuery(QueryParams):
+class XeroTaxRatesParams(QueryParams):
     """xero_tax_rates: tax rates, optionally of one status."""
 
-    status: TaxRateStatus | None = None
+    status: Annotated[TaxRateStatus, exact(TaxRateStatus)] | None = None
 
 
-class InvoicesQuery(_DateRange):
-    """xero_invoices: invoices by status and invoice date range."""
+class XeroInvoicesParams(DateRange):
+    """xero_invoices: invoices by status and invoice date range (inclusive)."""
 
-    page: int | None = Field(default=None, ge=1)
-    statuses: Statuses | None = None
-    date_from: LedgerDate | None = None
-    date_to: LedgerDate | None = None
+    page: Page | None = None
+    statuses: Statuses | None = statuses_field()
+    date_from: LedgerDate | None = Field(default=None,
+                                         validation_alias=spellings("date_from", "from_date"))
+    date_to: LedgerDate | None = Field(default=None,
+                                       validation_alias=spellings("date_to", "to_date"))
 
 
-class InvoicesByContactQuery(QueryParams):
+class XeroInvoicesByContactParams(QueryParams):
     """xero_invoices_by_contact: one contact's invoices."""
 
     contact_id: Guid
-    statuses: Statuses | None = None
+    statuses: Statuses | None = statuses_field()
 
 
-class _Periods(_DateRange):
-    periods: int | None = Field(default=None, ge=1, le=12)
-    timeframe: Timeframe | None = None
+class _Periods(DateRange):
+    periods: Count | None = None
+    timeframe: Annotated[Timeframe, exact(Timeframe)] | None = None
 
 
-class ProfitAndLossQuery(_Periods):
+class XeroProfitAndLossParams(_Periods):
     """xero_profit_and_loss: Xero's P&L report."""
 
     from_date: LedgerDate | None = None
     to_date: LedgerDate | None = None
-    tracking_category_id: TrackingId | None = None
-    tracking_option_id: TrackingId | None = None
-    standard_layout: bool | None = None
-    payments_only: bool | None = None
+    tracking_category_id: Guid | None = None
+    tracking_option_id: Guid | None = None
+    standard_layout: Flag | None = None
+    payments_only: Flag | None = None
 
 
-class BalanceSheetQuery(_Periods):
-    """xero_balance_sheet: Xero's balance sheet report."""
+class XeroBalanceSheetParams(_Periods):
+    """xero_balance_sheet: Xero's balance sheet report, as at `date`."""
 
     date: LedgerDate | None = None
-    tracking_option_id_1: TrackingId | None = None
-    tracking_option_id_2: TrackingId | None = None
-    standard_layout: bool | None = None
-    payments_only: bool | None = None
+    tracking_option_id_1: Guid | None = None
+    tracking_option_id_2: Guid | None = None
+    standard_layout: Flag | None = None
+    payments_only: Flag | None = None
 
 
-class AgedByContactQuery(_Periods):
+class XeroAgedByContactParams(_Periods):
     """xero_aged_receivables / xero_aged_payables: Xero's per-contact aged report."""
 
     contact_id: Guid
@@ -218,8 +161,9 @@ def register_query(name: str, spec: QuerySpec) -> None:
 
 
 async def run_query(client: XeroClient, query_type: str,
-                    params: Mapping[str, Any] | None) -> dict[str, Any] | list[Any]:
-    """Validate `params` for `query_type`, run it, and return JSON-ready data (Xero's names).
+                    params: BaseModel | Mapping[str, Any] | None) -> dict[str, Any] | list[Any]:
+    """Run `query_type` with `params` (its validated model, or a mapping to validate) and
+    return JSON-ready data (Xero's names).
 
     Unknown types raise InputError listing the allowed ones; bad parameters raise pydantic's
     ValidationError naming each field.
@@ -228,7 +172,13 @@ async def run_query(client: XeroClient, query_type: str,
     if spec is None:
         raise InputError(f"unknown query type {query_type!r}; allowed: "
                          f"{', '.join(sorted(QUERIES))}", field="query_type")
-    model = spec.params.model_validate(dict(params or {}))
+    if isinstance(params, spec.params):
+        model = params
+    elif isinstance(params, BaseModel):
+        raise TypeError(f"{query_type} takes {spec.params.__name__}, not "
+                        f"{type(params).__name__}")
+    else:
+        model = spec.params.model_validate(dict(params or {}))
     result = _jsonable(await spec.run(client, model))
     if not isinstance(result, dict | list):
         raise ProviderError(f"query {query_type} answered a {type(result).__name__}")
@@ -269,28 +219,28 @@ async def _report(client: XeroClient, name: str, query: Mapping[str, Any]) -> di
 
 
 # ---- the queries ----------------------------------------------------------------------------
-@_query("xero_contacts", ContactsQuery)
-async def xero_contacts(client: XeroClient, q: ContactsQuery) -> list[Contact]:
+@_query("xero_contacts", XeroContactsParams)
+async def xero_contacts(client: XeroClient, q: XeroContactsParams) -> list[Contact]:
     """Contacts, searched by name, number or email; every page unless `page` is given."""
     return await list_contacts(client, ListContacts(search_term=q.search, page=q.page,
                                                     page_size=XERO_PAGE))
 
 
-@_query("xero_contact_detail", ContactDetailQuery)
-async def xero_contact_detail(client: XeroClient, q: ContactDetailQuery) -> Contact:
+@_query("xero_contact_detail", XeroContactDetailParams)
+async def xero_contact_detail(client: XeroClient, q: XeroContactDetailParams) -> Contact:
     """One contact with addresses, phones and balances."""
     return await get_contact(client, ContactId(contact_id=q.contact_id))
 
 
-@_query("xero_accounts", AccountsQuery)
-async def xero_accounts(client: XeroClient, q: AccountsQuery) -> list[Account]:
+@_query("xero_accounts", XeroAccountsParams)
+async def xero_accounts(client: XeroClient, q: XeroAccountsParams) -> list[Account]:
     """The chart of accounts, optionally of one Type."""
     where = XeroField("Type").eq(q.type.value) if q.type else None
     return await list_accounts(client, ListParams(where=str(where) if where else None))
 
 
-@_query("xero_tax_rates", TaxRatesQuery)
-async def xero_tax_rates(client: XeroClient, q: TaxRatesQuery) -> list[TaxRate]:
+@_query("xero_tax_rates", XeroTaxRatesParams)
+async def xero_tax_rates(client: XeroClient, q: XeroTaxRatesParams) -> list[TaxRate]:
     """Tax rates, optionally of one Status."""
     where = XeroField("Status").eq(q.status.value) if q.status else None
     return await list_records(client, "TaxRates", "xero_tax_rates",
@@ -298,8 +248,8 @@ async def xero_tax_rates(client: XeroClient, q: TaxRatesQuery) -> list[TaxRate]:
                               paged=False)
 
 
-@_query("xero_invoices", InvoicesQuery)
-async def xero_invoices(client: XeroClient, q: InvoicesQuery) -> list[Invoice]:
+@_query("xero_invoices", XeroInvoicesParams)
+async def xero_invoices(client: XeroClient, q: XeroInvoicesParams) -> list[Invoice]:
     """Invoices by status and invoice date (inclusive range); every page unless `page`."""
     where = all_of(XeroField("Date").ge(q.date_from) if q.date_from else None,
                    XeroField("Date").le(q.date_to) if q.date_to else None)
@@ -308,16 +258,16 @@ async def xero_invoices(client: XeroClient, q: InvoicesQuery) -> list[Invoice]:
         where=str(where) if where else None))
 
 
-@_query("xero_invoices_by_contact", InvoicesByContactQuery)
+@_query("xero_invoices_by_contact", XeroInvoicesByContactParams)
 async def xero_invoices_by_contact(client: XeroClient,
-                                   q: InvoicesByContactQuery) -> list[Invoice]:
+                                   q: XeroInvoicesByContactParams) -> list[Invoice]:
     """Every invoice of one contact, optionally by status."""
     return await list_invoices(client, ListInvoices(contact_ids=[q.contact_id],
                                                     statuses=q.statuses))
 
 
-@_query("xero_profit_and_loss", ProfitAndLossQuery)
-async def xero_profit_and_loss(client: XeroClient, q: ProfitAndLossQuery) -> dict[str, Any]:
+@_query("xero_profit_and_loss", XeroProfitAndLossParams)
+async def xero_profit_and_loss(client: XeroClient, q: XeroProfitAndLossParams) -> dict[str, Any]:
     """Xero's ProfitAndLoss report, as Xero structures it."""
     return await _report(client, "ProfitAndLoss", {
         "fromDate": q.from_date, "toDate": q.to_date, "periods": q.periods,
@@ -326,8 +276,8 @@ async def xero_profit_and_loss(client: XeroClient, q: ProfitAndLossQuery) -> dic
         "standardLayout": _on(q.standard_layout), "paymentsOnly": _on(q.payments_only)})
 
 
-@_query("xero_balance_sheet", BalanceSheetQuery)
-async def xero_balance_sheet(client: XeroClient, q: BalanceSheetQuery) -> dict[str, Any]:
+@_query("xero_balance_sheet", XeroBalanceSheetParams)
+async def xero_balance_sheet(client: XeroClient, q: XeroBalanceSheetParams) -> dict[str, Any]:
     """Xero's BalanceSheet report, as Xero structures it."""
     return await _report(client, "BalanceSheet", {
         "date": q.date, "periods": q.periods,
@@ -336,19 +286,19 @@ async def xero_balance_sheet(client: XeroClient, q: BalanceSheetQuery) -> dict[s
         "standardLayout": _on(q.standard_layout), "paymentsOnly": _on(q.payments_only)})
 
 
-def _aged(q: AgedByContactQuery) -> dict[str, Any]:
+def _aged(q: XeroAgedByContactParams) -> dict[str, Any]:
     return {"contactId": q.contact_id, "date": q.date, "fromDate": q.from_date,
             "toDate": q.to_date, "periods": q.periods,
             "timeframe": q.timeframe.value if q.timeframe else None}
 
 
-@_query("xero_aged_receivables", AgedByContactQuery)
-async def xero_aged_receivables(client: XeroClient, q: AgedByContactQuery) -> dict[str, Any]:
+@_query("xero_aged_receivables", XeroAgedByContactParams)
+async def xero_aged_receivables(client: XeroClient, q: XeroAgedByContactParams) -> dict[str, Any]:
     """Xero's AgedReceivablesByContact report for one contact."""
     return await _report(client, "AgedReceivablesByContact", _aged(q))
 
 
-@_query("xero_aged_payables", AgedByContactQuery)
-async def xero_aged_payables(client: XeroClient, q: AgedByContactQuery) -> dict[str, Any]:
+@_query("xero_aged_payables", XeroAgedByContactParams)
+async def xero_aged_payables(client: XeroClient, q: XeroAgedByContactParams) -> dict[str, Any]:
     """Xero's AgedPayablesByContact report for one contact."""
     return await _report(client, "AgedPayablesByContact", _aged(q))

@@ -83,6 +83,19 @@ async def update_invoice(call: Call) -> dict[str, Any]:
                      lambda r: invoices.present(r, True, unitdp))
 
 
+def email_recipients(contact: Record) -> list[str]:
+    """Whom Xero emails a document to: the contact's EmailAddress and every contact person
+    marked IncludeInEmails (each address once)."""
+    found = [str(contact["EmailAddress"])]
+    for person in contact.get("ContactPersons") or []:
+        address = str(person.get("EmailAddress") or "").strip()
+        # JSON sends a boolean, an XML body the text "true".
+        if str(person.get("IncludeInEmails")).lower() == "true" and address \
+                and address.casefold() not in {a.casefold() for a in found}:
+            found.append(address)
+    return found
+
+
 async def email_invoice(call: Call) -> None:
     invoice = invoices.get_invoice(call.org, call.params["InvoiceID"])
     contact = call.org.contacts.get(invoice["Contact"]["ContactID"], {})
@@ -94,14 +107,15 @@ async def email_invoice(call: Call) -> None:
                                          "emailed.", element)
     if not contact.get("EmailAddress"):
         raise ValidationException.single("The contact does not have an email address.", element)
+    recipients = email_recipients(contact)
     call.org.remember("invoices", invoice["InvoiceID"])
     invoice["SentToContact"] = True
     invoice["UpdatedDateUTC"] = call.org.now()
     call.org.add_history(invoice["InvoiceID"], "Sent",
-                         f"Invoice emailed to {contact['EmailAddress']}.")
+                         f"Invoice emailed to {', '.join(recipients)}.")
     call.org.outbox.append(
         {"InvoiceID": invoice["InvoiceID"], "To": contact["EmailAddress"],
-         "At": call.org.now().isoformat()})
+         "Recipients": recipients, "At": call.org.now().isoformat()})
     call.org.emit("INVOICE", "UPDATE", invoice["InvoiceID"])
 
 

@@ -1,0 +1,1 @@
+"""Connecting and disconnecting Xero: authorization code, custom connection, personal token."""

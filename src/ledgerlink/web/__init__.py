@@ -1,0 +1,1 @@
+"""The web console: server-rendered pages to sign in, connect Xero and look after integrations."""
