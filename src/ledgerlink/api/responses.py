@@ -11,6 +11,10 @@ from ledgerlink.errors import LedgerlinkError
 
 def _codes() -> list[tuple[int, str]]:
     """(status, code) of every class of the error tree, found by walking it."""
+    # Every module defining error classes outside errors.py, so the list never depends on
+    # what happened to be imported first.
+    import ledgerlink.http.tokens
+    import ledgerlink.integrations.tokens  # noqa: F401
     from ledgerlink.api.errors import HttpError  # the HTTP layer's codes live with it
 
     found: dict[str, int] = {}
