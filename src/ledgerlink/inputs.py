@@ -68,7 +68,7 @@ def _chars(ranges: Iterable[tuple[int, int]]) -> set[int]:
 
 
 def _regex_class(codes: set[int]) -> str:
-    """The members of a character class, as `\\uXXXX` ranges (ECMA-262, Rust and Python alike)."""
+    """A character class's members as `\\u` escape ranges (ECMA-262, Rust, Python alike)."""
     parts, ordered = [], sorted(codes)
     start = previous = ordered[0]
     for code in [*ordered[1:], -1]:

@@ -26,6 +26,7 @@ from ledgerlink.crm.types import Email, Name, NonNegativeMoney, Percent, Quantit
 from ledgerlink.email.schemas import EmailParams
 from ledgerlink.errors import conflicting_input
 from ledgerlink.inputs import CurrencyCode, LedgerDate, Uuid, check_json, text
+from ledgerlink.integrations.schemas import branch_examples
 
 # Every text here may reach Xero as it is: one line (descriptions aside), no control
 # characters, each rule published as the schema's pattern (ledgerlink.inputs).
@@ -343,11 +344,5 @@ def parse_action(body: Any) -> AnyAction:
 
 
 def request_examples() -> list[dict[str, Any]]:
-    """Every branch's examples: the request body's examples in the published schema."""
-    found: list[dict[str, Any]] = []
-    for branch in ACTION_BRANCHES:
-        extra = branch.model_config.get("json_schema_extra")
-        examples = extra.get("examples") if isinstance(extra, dict) else None
-        if isinstance(examples, list):
-            found += [e for e in examples if isinstance(e, dict)]
-    return found
+    """Every action type's examples."""
+    return branch_examples(ACTION_BRANCHES)

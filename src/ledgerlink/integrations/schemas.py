@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
@@ -217,15 +218,20 @@ QueryRequest = Annotated[
 naming the allowed ones); each branch's `params` are validated by its own model."""
 
 
-def query_examples() -> list[dict[str, Any]]:
-    """Every branch's examples: the request body's examples in the published schema."""
-    union = get_args(QueryRequest)[0]
+def branch_examples(branches: Iterable[type[BaseModel]]) -> list[dict[str, Any]]:
+    """Every branch's examples: a tagged union's request examples in the published schema."""
     found: list[dict[str, Any]] = []
-    for branch in get_args(union):
+    for branch in branches:
         extra = branch.model_config.get("json_schema_extra")
         examples = extra.get("examples") if isinstance(extra, dict) else None
-        found += [e for e in examples or [] if isinstance(e, dict)]
+        if isinstance(examples, list):
+            found += [e for e in examples if isinstance(e, dict)]
     return found
+
+
+def query_examples() -> list[dict[str, Any]]:
+    """Every query type's examples."""
+    return branch_examples(get_args(get_args(QueryRequest)[0]))
 
 
 class QueryResult(BaseModel):
